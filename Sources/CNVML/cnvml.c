@@ -1,0 +1,2 @@
+#include "cnvml.h"
+int cnvml_loader_version(void) { return 0; }

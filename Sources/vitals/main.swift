@@ -1,0 +1,3 @@
+import VitalsCore
+// Replaced by the real entry point with issue 2.
+print("vitals")
