@@ -1,0 +1,58 @@
+/// Mounted real filesystems and their sizes. statvfs can block (a dead network mount), so
+/// the whole list is refreshed at most every `refreshNanos` and served from cache between.
+final class FilesystemReader {
+    private let mountsPaths: [String]
+    private let filesystemsPath: String
+    private let statfs: (String) -> FilesystemStat?
+    private let refreshNanos: UInt64
+    private var cached: [FilesystemUsage] = []
+    private var lastRead: UInt64?
+
+    init(procRoot: String, statfs: @escaping (String) -> FilesystemStat?, refreshNanos: UInt64 = 5_000_000_000) {
+        mountsPaths = [procRoot + "/self/mounts", procRoot + "/mounts"]
+        filesystemsPath = procRoot + "/filesystems"
+        self.statfs = statfs
+        self.refreshNanos = refreshNanos
+    }
+
+    func read(reader: ProcFileReader, monotonicNanos now: UInt64, errors: inout [String]) -> [FilesystemUsage] {
+        if let last = lastRead, now >= last, now - last < refreshNanos { return cached }
+        lastRead = now
+        cached = readNow(reader: reader, errors: &errors)
+        return cached
+    }
+
+    private func readNow(reader: ProcFileReader, errors: inout [String]) -> [FilesystemUsage] {
+        var mountsText: String?
+        var lastError = ""
+        for path in mountsPaths {
+            switch reader.readString(path) {
+            case .success(let text): mountsText = text
+            case .failure(let e): lastError = e.message
+            }
+            if mountsText != nil { break }
+        }
+        guard let mountsText else {
+            errors.append("mounts: \(lastError)")
+            return []
+        }
+        let types: Set<String>
+        switch reader.readString(filesystemsPath) {
+        case .success(let text): types = MountsParser.blockBackedTypes(text)
+        case .failure(let e):
+            errors.append("filesystems: \(e.message)")
+            return []
+        }
+        var result: [FilesystemUsage] = []
+        for mount in MountsParser.realFilesystems(MountsParser.parse(mountsText), blockBackedTypes: types) {
+            guard let stat = statfs(mount.mountPoint) else {
+                errors.append("filesystems: statvfs failed for \(mount.mountPoint)")
+                continue
+            }
+            // Zero-sized filesystems are pseudo ones df also hides.
+            guard stat.totalBytes > 0 else { continue }
+            result.append(FilesystemUsage(mount: mount, stat: stat))
+        }
+        return result
+    }
+}
