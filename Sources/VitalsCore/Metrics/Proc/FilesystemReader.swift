@@ -23,28 +23,28 @@ final class FilesystemReader {
     }
 
     private func readNow(reader: ProcFileReader, errors: inout [String]) -> [FilesystemUsage] {
-        var mountsText: String?
+        var mounts: [MountEntry]?
         var lastError = ""
         for path in mountsPaths {
-            switch reader.readString(path) {
-            case .success(let text): mountsText = text
+            switch reader.read(path, MountsParser.parse) {
+            case .success(let entries): mounts = entries
             case .failure(let e): lastError = e.message
             }
-            if mountsText != nil { break }
+            if mounts != nil { break }
         }
-        guard let mountsText else {
+        guard let mounts else {
             errors.append("mounts: \(lastError)")
             return []
         }
         let types: Set<String>
-        switch reader.readString(filesystemsPath) {
-        case .success(let text): types = MountsParser.blockBackedTypes(text)
+        switch reader.read(filesystemsPath, MountsParser.blockBackedTypes) {
+        case .success(let set): types = set
         case .failure(let e):
             errors.append("filesystems: \(e.message)")
             return []
         }
         var result: [FilesystemUsage] = []
-        for mount in MountsParser.realFilesystems(MountsParser.parse(mountsText), blockBackedTypes: types) {
+        for mount in MountsParser.realFilesystems(mounts, blockBackedTypes: types) {
             guard let stat = statfs(mount.mountPoint) else {
                 errors.append("filesystems: statvfs failed for \(mount.mountPoint)")
                 continue

@@ -9,23 +9,33 @@ public struct MountEntry: Sendable, Equatable {
 /// Parses the mount table and picks the filesystems worth showing, the way df does by default.
 public enum MountsParser {
     public static func parse(_ text: String) -> [MountEntry] {
+        text.withUTF8Buffer { parse($0) }
+    }
+
+    /// Works on bytes: a host running containers can have hundreds of mounts.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [MountEntry] {
+        var cursor = ByteCursor(bytes)
         var entries: [MountEntry] = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard fields.count >= 3 else { continue }
-            entries.append(MountEntry(device: decodeOctalEscapes(fields[0]),
-                                      mountPoint: decodeOctalEscapes(fields[1]),
-                                      fsType: String(fields[2])))
+        while var line = cursor.nextLine() {
+            guard let device = line.token(), let mountPoint = line.token(), let fsType = line.token() else { continue }
+            entries.append(MountEntry(device: decodeOctalEscapes(line, device),
+                                      mountPoint: decodeOctalEscapes(line, mountPoint),
+                                      fsType: line.string(fsType)))
         }
         return entries
     }
 
-    /// Filesystem types in /proc/filesystems not marked `nodev`: ones backed by a block device.
     public static func blockBackedTypes(_ filesystemsText: String) -> Set<String> {
+        filesystemsText.withUTF8Buffer { blockBackedTypes($0) }
+    }
+
+    /// Filesystem types in /proc/filesystems not marked `nodev`: ones backed by a block device.
+    static func blockBackedTypes(_ bytes: UnsafeBufferPointer<UInt8>) -> Set<String> {
+        var cursor = ByteCursor(bytes)
         var types = Set<String>()
-        for line in filesystemsText.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count == 1 { types.insert(String(fields[0])) }
+        while var line = cursor.nextLine() {
+            guard let first = line.token() else { continue }
+            if line.token() == nil { types.insert(line.string(first)) }
         }
         return types
     }
@@ -48,28 +58,32 @@ public enum MountsParser {
     }
 
     /// The kernel writes space, tab, newline and backslash in paths as `\040`, `\011`, `\012`, `\134`.
-    public static func decodeOctalEscapes(_ field: Substring) -> String {
-        let utf8 = Array(field.utf8)
-        guard utf8.contains(92) else { return String(field) }
+    public static func decodeOctalEscapes(_ field: String) -> String {
+        field.withUTF8Buffer { bytes in decodeOctalEscapes(ByteCursor(bytes), 0..<bytes.count) }
+    }
+
+    static func decodeOctalEscapes(_ line: ByteCursor, _ range: Range<Int>) -> String {
+        let bytes = UnsafeBufferPointer(rebasing: line.bytes[range])
+        guard bytes.contains(92) else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
+        out.reserveCapacity(bytes.count)
         var i = 0
-        while i < utf8.count {
-            if utf8[i] == 92, i + 3 < utf8.count, let value = octal(utf8[i + 1], utf8[i + 2], utf8[i + 3]) {
+        while i < bytes.count {
+            if bytes[i] == 92, i + 3 < bytes.count, let value = octal(bytes[i + 1], bytes[i + 2], bytes[i + 3]) {
                 out.append(value)
                 i += 4
                 continue
             }
-            out.append(utf8[i])
+            out.append(bytes[i])
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
     }
 
     private static func octal(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8? {
-        let digits = [a, b, c].map { $0 &- 48 }
-        guard digits.allSatisfy({ $0 <= 7 }) else { return nil }
-        let value = Int(digits[0]) * 64 + Int(digits[1]) * 8 + Int(digits[2])
+        let (x, y, z) = (a &- 48, b &- 48, c &- 48)
+        guard x <= 7, y <= 7, z <= 7 else { return nil }
+        let value = Int(x) * 64 + Int(y) * 8 + Int(z)
         return value <= 255 ? UInt8(value) : nil
     }
 }
