@@ -277,6 +277,17 @@ final class WebSocketSessionTests: XCTestCase {
         XCTAssertEqual(s.state, .closed)
     }
 
+    func testProtocolErrorWhileClosingDropsTCPWithoutSecondClose() {
+        let s = session()
+        s.close(code: 1000, reason: "")
+        XCTAssertEqual(drain(s).count, 1)
+        let events = s.receive(ClientFrame.make(1, [0x41], masked: false), nowMs: 0)
+        guard case .closed(1002, _)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertTrue(drain(s).isEmpty)
+        XCTAssertTrue(s.shouldCloseTCP)
+        XCTAssertEqual(s.state, .closed)
+    }
+
     func testCloseHandshakeTimeout() {
         let s = session(timeout: 1000)
         _ = s.tick(nowMs: 5000)
