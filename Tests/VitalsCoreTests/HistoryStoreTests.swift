@@ -400,3 +400,46 @@ final class HistoryStoreTests: XCTestCase {
             .series["cpu.percent"]?.first?.avg, 1)
     }
 }
+
+final class HistoryStoreConcurrencyTests: XCTestCase {
+    func testConcurrentAppendsAndQueriesWhileFlushing() throws {
+        let dir = try makeTempDirectory(self)
+        let path = dir.appendingPathComponent("history.db").path
+        let t0: Int64 = 1_700_000_040_000
+        let clock = FakeClock(t0 + 3_600_000)
+        // Bound above the 2000-sample burst, so every sample must arrive.
+        var o = manualOptions(maxPending: 10_000)
+        o.flushIntervalMs = 5
+        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, now: clock.closure)
+        defer { store.close() }
+        // WAL, so the readers below never wait for the writer.
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        let mode = try db.prepare("PRAGMA journal_mode")
+        XCTAssertTrue(try mode.step())
+        XCTAssertEqual(mode.string(0), "wal")
+        mode.finalize()
+        db.close()
+
+        DispatchQueue.concurrentPerform(iterations: 5) { worker in
+            if worker == 4 {
+                for _ in 0..<50 {
+                    do {
+                        _ = try store.query(HistoryQuery(from: t0, to: t0 + 3_600_000, metrics: ["w0", "w1"], points: 100))
+                    } catch {
+                        XCTFail("query during writes: \(error)")
+                    }
+                }
+                return
+            }
+            for i in 0..<500 {
+                store.append(ts: t0 + Int64(i) * 500, values: [("w\(worker)", Double(i))])
+            }
+        }
+        store.flush()
+        for w in 0..<4 {
+            XCTAssertEqual(try readTier(path, tier: "raw", metric: "w\(w)").count, 500)
+        }
+        XCTAssertEqual(store.health.pendingSamples, 0)
+        XCTAssertEqual(store.droppedSamples, 0)
+    }
+}

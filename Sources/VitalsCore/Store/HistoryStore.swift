@@ -109,13 +109,12 @@ public final class HistoryStore: Sendable {
             defer { p.samples.removeAll(keepingCapacity: true) }
             return p.samples
         }
-        let outcome = onWriter { w throws(StoreError) in
-            try w.write(batch)
-            try w.rollup()
-        }
+        let written = onWriter { w throws(StoreError) in try w.write(batch) }
+        // A failed rollup is retried after the next flush; the samples themselves are safe.
+        let rolled = written.flatMap { _ in onWriter { w throws(StoreError) in try w.rollup() } }
         readers.invalidate(generation: writer.withLock { $0.openCount })
-        if case .failure(let error) = outcome {
-            requeue(batch)
+        if case .failure = written { requeue(batch) }
+        if case .failure(let error) = rolled {
             status.withLock { s in
                 s.writable = false
                 s.lastError = error.description

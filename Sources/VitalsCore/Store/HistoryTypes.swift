@@ -70,6 +70,7 @@ public struct HistoryResult: Sendable, Equatable {
 public struct StoreHealth: Sendable, Equatable {
     /// False after a failed write until a later flush succeeds.
     public var writable: Bool
+    /// The last storage error seen; kept after recovery so a log or health page can say what happened.
     public var lastError: String?
     /// Clock time (ms) of the last successful flush.
     public var lastFlushTs: Int64?
