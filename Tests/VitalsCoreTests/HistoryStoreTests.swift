@@ -443,3 +443,26 @@ final class HistoryStoreConcurrencyTests: XCTestCase {
         XCTAssertEqual(store.droppedSamples, 0)
     }
 }
+
+final class HistoryStoreLifecycleTests: XCTestCase {
+    func testClosedStoreNeverReopensTheFile() throws {
+        let dir = try makeTempDirectory(self)
+        let path = dir.appendingPathComponent("history.db").path
+        let clock = FakeClock(1_700_000_000_000)
+        var o = manualOptions()
+        o.flushIntervalMs = 1
+        o.pruneIntervalMs = 1
+        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, now: clock.closure)
+        store.append(ts: clock.now, values: [("cpu.percent", 1)])
+        store.close()
+        store.close()   // twice is harmless
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        store.append(ts: clock.now + 500, values: [("cpu.percent", 1)])
+        store.flush()
+        store.prune()
+        usleep(50_000)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        XCTAssertThrowsError(try store.saveSnapshot(ts: clock.now, json: [], label: nil))
+        XCTAssertThrowsError(try store.savedSnapshots(limit: 1))
+    }
+}

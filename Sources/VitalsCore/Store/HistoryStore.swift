@@ -70,11 +70,6 @@ public final class HistoryStore: Sendable {
         startTimers()
     }
 
-    /// Convenience with the spec's argument order.
-    public convenience init(path: String, tiers: [HistoryTier], now: @escaping @Sendable () -> Int64) throws {
-        try self.init(path: path, tiers: tiers, options: HistoryStoreOptions(), now: now)
-    }
-
     deinit {
         for box in timers.withLock({ $0 }) { box.timer.cancel() }
     }
@@ -221,11 +216,14 @@ public final class HistoryStore: Sendable {
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for box in timers.withLock({ t in defer { t.removeAll() }; return t }) { box.timer.cancel() }
+        // Readers first, so the writer is the last connection and its close checkpoints
+        // the WAL back into the main file.
+        readers.close()
         queue.sync {
             flushOnQueue()
-            writer.withLock { $0.close() }
+            // A timer tick queued before the cancel must not reopen the file.
+            writer.withLock { $0.shutDown() }
         }
-        readers.close()
     }
 
     /// Runs `body` with the writer; call only on `queue`.

@@ -39,6 +39,13 @@ final class HistoryWriter {
     }
 
     var isOpen: Bool { db != nil }
+    /// Set by `shutDown`: the store is closed for good and must not reopen the file.
+    private var isShutDown = false
+
+    func shutDown() {
+        isShutDown = true
+        close()
+    }
 
     func close() {
         db?.close()
@@ -51,6 +58,7 @@ final class HistoryWriter {
     /// Opens (or reopens) the file if needed; returns the connection.
     @discardableResult
     func ensureOpen() throws(StoreError) -> SQLiteConnection {
+        guard !isShutDown else { throw .closed }
         if let db {
             if let identity = fileIdentity, Self.identity(of: path).map({ $0 != identity }) ?? true {
                 // The file was deleted or replaced under us: start a new one at the path.
@@ -194,7 +202,7 @@ final class HistoryWriter {
     /// Rolls every closed bucket (end <= newest raw sample) into each coarser tier, finest
     /// first, each tier from the one below it. INSERT OR REPLACE makes a repeat harmless.
     func rollup() throws(StoreError) {
-        guard let conn = db, let newest = newestRawTs else { return }
+        guard !isShutDown, let conn = db, let newest = newestRawTs else { return }
         for i in tiers.indices.dropFirst() {
             guard let start = cursors[i] else { continue }
             let step = tiers[i].stepMs
