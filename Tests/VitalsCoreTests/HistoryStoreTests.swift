@@ -205,7 +205,10 @@ final class HistoryStoreTests: XCTestCase {
             let store = try open(dir, tiers: shortTiers, clock: clock)
             for i in 0..<50 { store.append(ts: t0 + Int64(i) * 500, values: [("cpu.percent", 3)]) }
             clock.set(t0 + 25_000)
+            _ = try store.query(HistoryQuery(from: t0, to: t0 + 1_000, metrics: ["cpu.percent"], points: 1))
             store.close()   // close flushes
+            // Closed cleanly: the WAL was checkpointed into the file and removed.
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"))
             // Appends after close are ignored, not crashes.
             store.append(ts: t0 + 99_000, values: [("cpu.percent", 3)])
             XCTAssertThrowsError(try store.query(HistoryQuery(from: t0, to: t0 + 1, metrics: [], points: 1)))
