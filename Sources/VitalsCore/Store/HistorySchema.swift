@@ -1,0 +1,57 @@
+/// Schema of the history file. The fixed tables are versioned with `PRAGMA user_version`;
+/// the per-tier tables follow the configured tiers and are created if missing on every open
+/// (a tier added to the config starts empty and is filled by the next rollup).
+enum HistorySchema {
+    /// Migration N (1-based) brings `user_version` from N-1 to N. Append, never edit.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS metrics (
+            id   INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE IF NOT EXISTS snapshots (
+            id    INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts    INTEGER NOT NULL,
+            label TEXT,
+            json  BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS snapshots_ts ON snapshots(ts);
+        """,
+    ]
+
+    static var currentVersion: Int64 { Int64(migrations.count) }
+
+    static func tableName(_ tier: HistoryTier) -> String { "\"hist_\(tier.name)\"" }
+
+    /// Keyed (metric, ts) without rowid: a series' range is one contiguous b-tree walk.
+    static func createTierTable(_ tier: HistoryTier, isRaw: Bool) -> String {
+        let columns = isRaw ? "value REAL NOT NULL"
+            : "avg REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL"
+        return """
+            CREATE TABLE IF NOT EXISTS \(tableName(tier)) (
+                metric INTEGER NOT NULL, ts INTEGER NOT NULL, \(columns),
+                PRIMARY KEY (metric, ts)
+            ) WITHOUT ROWID
+            """
+    }
+
+    /// Sets the connection up for one writer and concurrent readers, then migrates.
+    static func prepare(_ db: SQLiteConnection, tiers: [HistoryTier], busyTimeoutMs: Int32) throws(StoreError) {
+        try db.exec("PRAGMA busy_timeout = \(busyTimeoutMs)")
+        try db.exec("PRAGMA journal_mode = WAL", context: "enable WAL")
+        try db.exec("PRAGMA synchronous = NORMAL")
+        let version = try db.pragmaInt("user_version")
+        if version > currentVersion {
+            throw .unavailable("\(db.path) has schema version \(version), newer than this build knows (\(currentVersion))")
+        }
+        try db.transaction { () throws(StoreError) in
+            for v in Int(version)..<migrations.count {
+                try db.exec(migrations[v], context: "migrate schema to version \(v + 1)")
+            }
+            for (i, tier) in tiers.enumerated() {
+                try db.exec(createTierTable(tier, isRaw: i == 0), context: "create table for tier \(tier.name)")
+            }
+            try db.exec("PRAGMA user_version = \(currentVersion)")
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import Dispatch
+import Synchronization
+
+/// Metric history in one SQLite file: raw samples plus coarser rollup tiers, each pruned by
+/// its own retention.
+///
+/// Threads: `append` only copies into a pending batch under a lock, so the sampler and the
+/// HTTP threads never wait for the disk. One serial queue owns the writer connection and
+/// writes the batch about once a second in one transaction, then rolls up and, once a
+/// minute, prunes. Queries run on the caller's (worker) thread over read-only connections.
+///
+/// Storage trouble never reaches the caller of `append`: a failed batch stays pending
+/// (bounded, oldest dropped first), `health.writable` goes false with SQLite's message, and
+/// the next flush retries; a deleted file or missing directory is recreated when possible.
+public final class HistoryStore: Sendable {
+    public let path: String
+    public let tiers: [HistoryTier]
+    private let options: HistoryStoreOptions
+    private let now: @Sendable () -> Int64
+
+    private let queue = DispatchQueue(label: "vitals.history.writer")
+    /// Only touched on `queue`; the lock is never contended and exists so the compiler can
+    /// check that claim instead of an @unchecked Sendable.
+    private let writer: Mutex<HistoryWriter>
+    private let readers: HistoryReaderPool
+    private let pending = Mutex(PendingBatch())
+    private let status: Mutex<WriterStatus>
+    private let timers = Mutex<[TimerBox]>([])
+    private let closed = Atomic<Bool>(false)
+
+    private struct PendingBatch {
+        var samples: [PendingSample] = []
+        var dropped = 0
+    }
+
+    private struct WriterStatus {
+        var writable = true
+        var lastError: String?
+        var lastFlushTs: Int64?
+    }
+
+    /// DispatchSourceTimer is a class-bound protocol without a Sendable promise; it is only
+    /// resumed and cancelled, both of which are thread-safe in libdispatch.
+    private struct TimerBox: @unchecked Sendable { let timer: DispatchSourceTimer }
+
+    /// Throws only for an unusable configuration. A file that cannot be opened yet (missing
+    /// directory, full disk) leaves the store running with `health.writable == false`.
+    public init(path: String, tiers: [HistoryTier] = HistoryTier.defaults,
+                options: HistoryStoreOptions = HistoryStoreOptions(),
+                now: @escaping @Sendable () -> Int64) throws {
+        try HistoryTierPlan.validate(tiers)
+        guard !path.isEmpty else { throw StoreError.invalidConfiguration("database path is empty") }
+        guard options.maxPendingSamples > 0 else { throw StoreError.invalidConfiguration("maxPendingSamples must be > 0") }
+        self.path = path
+        self.tiers = tiers
+        self.options = options
+        self.now = now
+        let w = HistoryWriter(path: path, tiers: tiers, options: options, now: now)
+        var initial = WriterStatus()
+        do {
+            try w.ensureOpen()
+            try w.rollup()
+        } catch {
+            initial.writable = false
+            initial.lastError = error.description
+        }
+        writer = Mutex(w)
+        status = Mutex(initial)
+        readers = HistoryReaderPool(path: path, busyTimeoutMs: options.busyTimeoutMs)
+        startTimers()
+    }
+
+    deinit {
+        for box in timers.withLock({ $0 }) { box.timer.cancel() }
+    }
+
+    // MARK: writing
+
+    /// Queues one sample; returns at once. Non-finite values are dropped.
+    public func append(ts: Int64, values: [(String, Double)]) {
+        guard !closed.load(ordering: .relaxed), ts >= 0 else { return }
+        let finite = values.filter { $0.1.isFinite }
+        guard !finite.isEmpty else { return }
+        let sample = PendingSample(ts: ts, values: finite)
+        let limit = options.maxPendingSamples
+        pending.withLock { p in
+            p.samples.append(sample)
+            if p.samples.count > limit {
+                let excess = p.samples.count - limit
+                p.samples.removeFirst(excess)
+                p.dropped += excess
+            }
+        }
+    }
+
+    /// Writes whatever is pending now and rolls up, waiting for it (shutdown, tests).
+    public func flush() {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.sync { flushOnQueue() }
+    }
+
+    private func flushOnQueue() {
+        let batch = pending.withLock { p -> [PendingSample] in
+            defer { p.samples.removeAll(keepingCapacity: true) }
+            return p.samples
+        }
+        let written = onWriter { w throws(StoreError) in try w.write(batch) }
+        // A failed rollup is retried after the next flush; the samples themselves are safe.
+        let rolled = written.flatMap { _ in onWriter { w throws(StoreError) in try w.rollup() } }
+        readers.invalidate(generation: writer.withLock { $0.openCount })
+        if case .failure = written { requeue(batch) }
+        if case .failure(let error) = rolled {
+            status.withLock { s in
+                s.writable = false
+                s.lastError = error.description
+            }
+        } else {
+            let at = now()
+            status.withLock { s in
+                s.writable = true
+                s.lastFlushTs = at
+            }
+        }
+    }
+
+    /// Puts a failed batch back in front of what arrived meanwhile, within the bound.
+    private func requeue(_ batch: [PendingSample]) {
+        guard !batch.isEmpty else { return }
+        let limit = options.maxPendingSamples
+        pending.withLock { p in
+            p.samples.insert(contentsOf: batch, at: 0)
+            if p.samples.count > limit {
+                let excess = p.samples.count - limit
+                p.samples.removeFirst(excess)
+                p.dropped += excess
+            }
+        }
+    }
+
+    /// Deletes data past each tier's retention now, in chunks, on the writer queue.
+    public func prune() {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.sync {
+            while pruneOnQueue() {}
+        }
+    }
+
+    /// One bounded pass; true when more is left (the timer path then yields the queue to
+    /// flushes before continuing).
+    private func pruneOnQueue() -> Bool {
+        let result = onWriter { w throws(StoreError) in try w.prune() }
+        switch result {
+        case .success(let more): return more
+        case .failure(let error):
+            status.withLock { s in s.lastError = error.description }
+            return false
+        }
+    }
+
+    private func pruneChain() {
+        guard !closed.load(ordering: .relaxed) else { return }
+        if pruneOnQueue() {
+            queue.async { [weak self] in self?.pruneChain() }
+        }
+    }
+
+    /// Stores a marked sample with its full snapshot JSON; returns its id.
+    public func saveSnapshot(ts: Int64, json: [UInt8], label: String?) throws -> Int64 {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        let result = queue.sync {
+            onWriter { w throws(StoreError) in try w.saveSnapshot(ts: ts, json: json, label: label) }
+        }
+        return try result.get()
+    }
+
+    // MARK: reading
+
+    public func query(_ q: HistoryQuery) throws -> HistoryResult {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        let clock = now()
+        let tiers = self.tiers
+        return try readers.withConnection { db throws(StoreError) in
+            try HistoryReader.query(q, tiers: tiers, now: clock, on: db)
+        }
+    }
+
+    /// Saved snapshots, newest first.
+    public func savedSnapshots(limit: Int = 100) throws -> [SavedSnapshot] {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        return try readers.withConnection { db throws(StoreError) in
+            try HistoryReader.savedSnapshots(limit: limit, db)
+        }
+    }
+
+    /// The JSON saved with a snapshot, or nil for an unknown id.
+    public func savedSnapshotJSON(id: Int64) throws -> [UInt8]? {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        return try readers.withConnection { db throws(StoreError) in
+            try HistoryReader.savedSnapshotJSON(id: id, db)
+        }
+    }
+
+    // MARK: health and lifecycle
+
+    public var health: StoreHealth {
+        let s = status.withLock { $0 }
+        let count = pending.withLock { $0.samples.count }
+        return StoreHealth(writable: s.writable, lastError: s.lastError, lastFlushTs: s.lastFlushTs,
+                           pendingSamples: count, path: path)
+    }
+
+    /// Samples dropped because the pending bound was exceeded while writes failed.
+    public var droppedSamples: Int { pending.withLock { $0.dropped } }
+
+    /// Flushes, stops the timers and closes every connection. Further appends are ignored.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for box in timers.withLock({ t in defer { t.removeAll() }; return t }) { box.timer.cancel() }
+        // Readers first, so the writer is the last connection and its close checkpoints
+        // the WAL back into the main file.
+        readers.close()
+        queue.sync {
+            flushOnQueue()
+            // A timer tick queued before the cancel must not reopen the file.
+            writer.withLock { $0.shutDown() }
+        }
+    }
+
+    /// Runs `body` with the writer; call only on `queue`.
+    private func onWriter<T: Sendable>(_ body: (HistoryWriter) throws(StoreError) -> T) -> Result<T, StoreError> {
+        writer.withLock { w in
+            do throws(StoreError) { return .success(try body(w)) } catch { return .failure(error) }
+        }
+    }
+
+    private func startTimers() {
+        var boxes: [TimerBox] = []
+        if let ms = options.flushIntervalMs, ms > 0 {
+            boxes.append(makeTimer(everyMs: ms) { [weak self] in self?.flushOnQueue() })
+        }
+        if let ms = options.pruneIntervalMs, ms > 0 {
+            boxes.append(makeTimer(everyMs: ms) { [weak self] in self?.pruneChain() })
+        }
+        timers.withLock { $0 = boxes }
+    }
+
+    private func makeTimer(everyMs ms: Int64, _ handler: @escaping @Sendable () -> Void) -> TimerBox {
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .milliseconds(Int(ms)), repeating: .milliseconds(Int(ms)), leeway: .milliseconds(50))
+        t.setEventHandler(handler: handler)
+        t.resume()
+        return TimerBox(timer: t)
+    }
+
+    // MARK: test hooks
+
+    /// Runs SQL on the writer connection, on the writer queue (tests simulate a full disk).
+    func execOnWriterForTesting(_ sql: String) throws {
+        let result = queue.sync {
+            onWriter { w throws(StoreError) in try w.execForTesting(sql) }
+        }
+        try result.get()
+    }
+}

@@ -1,0 +1,171 @@
+import CSQLite
+
+/// A thin owner of one `sqlite3*`. Not thread-safe on purpose: each connection is used by
+/// one thread at a time (the writer queue, or a reader checked out of the pool), so it is
+/// opened with SQLITE_OPEN_NOMUTEX and SQLite's own locks are skipped.
+final class SQLiteConnection {
+    private(set) var handle: OpaquePointer?
+    let path: String
+    /// Prepared once, reused for every call with the same SQL text.
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, readOnly: Bool) throws(StoreError) {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw StoreError.sqlite(code: rc, message: message, context: "open \(path)")
+        }
+        sqlite3_extended_result_codes(db, 1)
+        handle = db
+    }
+
+    deinit { close() }
+
+    func close() {
+        for s in statements.values { s.finalize() }
+        statements.removeAll()
+        // close_v2 defers the real close until stray statements are finalized: never fails.
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    func exec(_ sql: String, context: String? = nil) throws(StoreError) {
+        guard let handle else { throw StoreError.closed }
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(err)
+            throw StoreError.sqlite(code: rc, message: message, context: context ?? sql)
+        }
+    }
+
+    /// A cached prepared statement, reset and with bindings cleared.
+    func statement(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        if let s = statements[sql] {
+            s.reset()
+            return s
+        }
+        let s = try prepare(sql)
+        statements[sql] = s
+        return s
+    }
+
+    func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        guard let handle else { throw StoreError.closed }
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw error(rc, "prepare \(sql)")
+        }
+        return SQLiteStatement(stmt: stmt, connection: self, sql: sql)
+    }
+
+    var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
+    var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+
+    func error(_ rc: Int32, _ context: String) -> StoreError {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "connection closed"
+        return .sqlite(code: rc, message: message, context: context)
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it throws.
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try exec("COMMIT")
+            return result
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Reads one integer pragma (`user_version`, `page_count`...).
+    func pragmaInt(_ name: String) throws(StoreError) -> Int64 {
+        let s = try prepare("PRAGMA \(name)")
+        defer { s.finalize() }
+        guard try s.step() else { return 0 }
+        return s.int64(0)
+    }
+}
+
+/// One prepared statement. Bind indexes are 1-based, column indexes 0-based (as in SQLite).
+final class SQLiteStatement {
+    private var stmt: OpaquePointer?
+    private unowned let connection: SQLiteConnection
+    let sql: String
+
+    init(stmt: OpaquePointer, connection: SQLiteConnection, sql: String) {
+        self.stmt = stmt
+        self.connection = connection
+        self.sql = sql
+    }
+
+    func finalize() {
+        sqlite3_finalize(stmt)
+        stmt = nil
+    }
+
+    func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(stmt, index, value) }
+    func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(stmt, index, value) }
+    func bind(_ index: Int32, _ value: String?) {
+        guard let value else { sqlite3_bind_null(stmt, index); return }
+        sqlite3_bind_text(stmt, index, value, -1, sqliteTransient)
+    }
+    func bind(_ index: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { raw in
+            // A zero-length blob still needs a non-NULL pointer, or SQLite stores NULL.
+            _ = sqlite3_bind_blob(stmt, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                  Int32(raw.count), sqliteTransient)
+        }
+    }
+
+    /// Steps once: true when a row is ready, false when done.
+    func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(stmt)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let e = connection.error(rc, sql)
+            sqlite3_reset(stmt)
+            throw e
+        }
+    }
+
+    /// Steps to completion, for statements that return no rows.
+    func run() throws(StoreError) {
+        while try step() {}
+        sqlite3_reset(stmt)
+    }
+
+    func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    func int64(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    func double(_ col: Int32) -> Double { sqlite3_column_double(stmt, col) }
+    func optionalInt64(_ col: Int32) -> Int64? { isNull(col) ? nil : int64(col) }
+    func optionalDouble(_ col: Int32) -> Double? { isNull(col) ? nil : double(col) }
+    func string(_ col: Int32) -> String? {
+        guard let p = sqlite3_column_text(stmt, col) else { return nil }
+        return String(cString: p)
+    }
+    func blob(_ col: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// SQLITE_TRANSIENT (the C macro is not imported): SQLite copies the bound bytes at once.
+let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
