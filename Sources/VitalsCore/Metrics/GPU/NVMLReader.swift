@@ -20,6 +20,8 @@ public final class NVMLReader {
     private var lastReason = "NVML not loaded yet"
     private var nextAttemptMs: Int64?
     private var backoffMs = NVMLReader.firstBackoffMs
+    /// Load-or-init attempts so far (tests check the backoff with it).
+    private(set) var openAttempts = 0
     /// Last process list per GPU index, served on ticks that skip the costly query.
     private var lastProcesses: [Int: [GPUProcess]] = [:]
 
@@ -70,6 +72,7 @@ public final class NVMLReader {
     private func ready() -> NVMLLibrary? {
         if initialized, let library { return library }
         if let next = nextAttemptMs, now() < next { return nil }
+        openAttempts += 1
         do throws(NVMLFailure) {
             let lib: NVMLLibrary
             if let library { lib = library } else { lib = try NVMLLibrary(path: libraryPath); library = lib }
@@ -169,10 +172,12 @@ private struct SystemVersions {
         if info.driver_version_rc == NVMLCode.success { driver = cString(info.driver_version) }
         if info.nvml_version_rc == NVMLCode.success { nvml = cString(info.nvml_version) }
         if info.cuda_driver_version_rc == NVMLCode.success {
-            cuda = Self.cudaVersion(info.cuda_driver_version)
+            cuda = NVMLReader.cudaVersion(info.cuda_driver_version)
         }
     }
+}
 
+extension NVMLReader {
     /// NVML encodes CUDA 12.4 as 12040 (major * 1000 + minor * 10).
     static func cudaVersion(_ v: Int32) -> String? {
         guard v > 0 else { return nil }
