@@ -5,7 +5,7 @@ public struct GPUProcess: Sendable, Equatable {
     public var pid: Int32
     public var name: String?          // from /proc/PID/comm when readable
     public var usedMemoryBytes: UInt64?  // nil when NVML reports "not available"
-    public var kind: String           // "compute" or "graphics"
+    public var kind: String           // "compute", "graphics" or "compute+graphics" (in both lists)
     public init(pid: Int32, name: String?, usedMemoryBytes: UInt64?, kind: String) {
         self.pid = pid; self.name = name; self.usedMemoryBytes = usedMemoryBytes; self.kind = kind
     }
