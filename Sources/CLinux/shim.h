@@ -6,5 +6,8 @@
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/resource.h>
+#include <pthread.h>
+#include <sys/random.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #endif

@@ -1,3 +1,71 @@
+import Glibc
 import VitalsCore
-// Replaced by the real entry point with issue 2.
-print("vitals")
+
+// Block the stop signals before any thread starts so every thread inherits the mask;
+// the main thread then waits for them with sigwait and shuts down in order.
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGINT)
+sigaddset(&stopSignals, SIGTERM)
+pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+signal(SIGPIPE, SIG_IGN)
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    let line = "vitals: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(code)
+}
+
+var environment: [String: String] = [:]
+var envp = environ
+while let entry = envp.pointee {
+    let kv = String(cString: entry)
+    if let eq = kv.firstIndex(of: "=") { environment[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) }
+    envp += 1
+}
+
+let action: LaunchAction
+do {
+    action = try ConfigLoader.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment)
+} catch {
+    fail(error.description)
+}
+
+switch action {
+case .help:
+    print(ConfigLoader.usage)
+    exit(0)
+case .version:
+    print("vitals \(VitalsApp.version)")
+    exit(0)
+case .run(let config):
+    Log.setLevel(config.logLevel)
+    let fdLimit = raiseFileDescriptorLimit()
+    let app: VitalsApp
+    do {
+        app = try VitalsApp(config: config)
+    } catch {
+        fail(error.description)
+    }
+    let port: Int
+    do {
+        port = try app.start()
+    } catch {
+        fail(error.description, code: 1)
+    }
+    let host = config.listenAddress.contains(":") ? "[\(config.listenAddress)]" : config.listenAddress
+    Log.info("listening", ["url": "http://\(host):\(port)/", "database": config.databasePath,
+                           "interval_ms": config.samplingIntervalMs, "fd_limit": fdLimit])
+    if let tokenFile = app.auth.generatedTokenFile {
+        Log.info("admin token for POST routes", ["file": tokenFile])
+    }
+    SystemdNotify.send("READY=1\nSTATUS=serving on port \(port)")
+
+    var received: Int32 = 0
+    sigwait(&stopSignals, &received)
+    Log.info("stopping", ["signal": received == SIGINT ? "SIGINT" : "SIGTERM"])
+    SystemdNotify.send("STOPPING=1")
+    app.stop()
+    Log.info("stopped; history flushed")
+    exit(0)
+}

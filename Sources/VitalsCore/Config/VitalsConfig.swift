@@ -1,0 +1,59 @@
+/// Every setting the daemon reads, with its default. `ConfigSchema` maps the keys of
+/// config.json (and their `VITALS_*` environment names) onto these fields.
+public struct VitalsConfig: Sendable, Equatable {
+    // server
+    public var listenAddress = "127.0.0.1"
+    public var port = 8089
+    public var ioThreads = 1
+    public var corsOrigins: [String] = []
+
+    // storage
+    public var dataDir = "./data"
+    public var databaseFile = "vitals.db"
+
+    // sampling
+    public var samplingIntervalMs = 500
+    public var gpuEnabled = true
+    public var nvmlLibrary: String? = nil
+    public var gpuProcessIntervalMs = 2000
+
+    // history retention per tier, in ms
+    public var retentionRawMs: Int64 = 6 * 3_600_000
+    public var retention10sMs: Int64 = 7 * 86_400_000
+    public var retention5mMs: Int64 = 90 * 86_400_000
+
+    // limits
+    public var maxConnections = 4096
+    public var maxHeaderBytes = 16 * 1024
+    public var maxBodyBytes = 1024 * 1024
+    public var headerTimeoutMs = 10_000
+    public var keepAliveTimeoutMs = 30_000
+
+    // auth
+    public var adminTokens: [String] = []
+    public var readTokens: [String] = []
+    public var tokenFile: String? = nil
+    /// Reads need no token even on a non-loopback bind (for a trusted LAN).
+    public var openReads = false
+
+    // logging
+    public var logLevel: LogLevel = .info
+
+    // websocket
+    public var wsEchoEndpoint = false
+    public var wsPingIntervalMs = 20_000
+    public var wsPongTimeoutMs = 10_000
+    public var wsMaxMessageBytes = 1024 * 1024
+    public var wsMaxQueuedEvents = 256
+
+    public init() {}
+
+    public var databasePath: String {
+        databaseFile.hasPrefix("/") ? databaseFile : (dataDir.hasSuffix("/") ? dataDir : dataDir + "/") + databaseFile
+    }
+
+    /// True for 127.0.0.0/8, ::1 and "localhost": the only binds where reads are open by default.
+    public var isLoopbackBind: Bool {
+        listenAddress == "localhost" || listenAddress == "::1" || listenAddress.hasPrefix("127.")
+    }
+}

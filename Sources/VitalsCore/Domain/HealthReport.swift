@@ -1,0 +1,140 @@
+import Glibc
+
+/// `GET /api/v1/system/health`: is the daemon doing its job, and is the machine in trouble?
+/// Status and a 0-100 score, components, and warnings that say what to do about them.
+public struct HealthInputs: Sendable {
+    public var nowMs: Int64
+    public var startedMs: Int64
+    public var sampler: SamplerHealth
+    public var store: StoreHealth?
+    public var storeOpenError: String?
+    public var snapshot: Snapshot?
+    public var rssBytes: UInt64?
+    public var version: String
+}
+
+public enum HealthReport {
+    struct Warning { var component: String; var severity: String; var message: String; var suggestion: String; var penalty: Int }
+
+    public static func encode(_ h: HealthInputs) -> [UInt8] {
+        var warnings: [Warning] = []
+        let tickAge = h.sampler.lastTickWallMs.map { h.nowMs - $0 }
+        let samplerOK = tickAge.map { $0 <= Int64(h.sampler.intervalMs) * 3 + 250 } ?? false
+        if !samplerOK {
+            warnings.append(Warning(component: "sampler", severity: "critical",
+                                    message: tickAge.map { "no sample for \($0) ms" } ?? "no sample taken yet",
+                                    suggestion: "check the log for sampler errors; live stats are stale", penalty: 50))
+        }
+        var dbOK = false
+        if let err = h.storeOpenError {
+            warnings.append(Warning(component: "database", severity: "critical", message: "database not open: \(err)",
+                                    suggestion: "check storage.data_dir exists and is writable; history is not being kept", penalty: 30))
+        } else if let s = h.store {
+            dbOK = s.writable
+            if !s.writable {
+                warnings.append(Warning(component: "database", severity: "critical",
+                                        message: "history writes failing: \(s.lastError ?? "unknown error")",
+                                        suggestion: "free disk space or fix permissions on \(s.path); \(s.pendingSamples) samples are held in memory meanwhile", penalty: 30))
+            }
+        }
+        if let snap = h.snapshot {
+            let r = snap.reading
+            if let m = r.memory, m.percent >= 90 {
+                warnings.append(Warning(component: "memory", severity: m.percent >= 97 ? "critical" : "warning",
+                                        message: "RAM \(Int(m.percent))% used",
+                                        suggestion: "stop idle models or lower batch size; see GET /api/v1/system/processes?sort=memory", penalty: 10))
+            }
+            if let sp = r.memory?.swapPercent, sp >= 50 {
+                warnings.append(Warning(component: "swap", severity: "warning", message: "swap \(Int(sp))% used",
+                                        suggestion: "the machine is short of RAM; expect slow generations", penalty: 5))
+            }
+            for f in r.filesystems where f.percent >= 90 {
+                warnings.append(Warning(component: "disk", severity: f.percent >= 97 ? "critical" : "warning",
+                                        message: "\(f.mountPoint) \(Int(f.percent))% full",
+                                        suggestion: "free space on \(f.mountPoint) (model caches and outputs grow fast)", penalty: 10))
+            }
+            for d in snap.gpu.devices {
+                if let t = d.temperatureC, t >= 85 {
+                    warnings.append(Warning(component: "gpu\(d.index)", severity: t >= 92 ? "critical" : "warning",
+                                            message: "GPU \(d.index) at \(Int(t)) °C",
+                                            suggestion: "check airflow and fan curve, or cap power with nvidia-smi -pl", penalty: 10))
+                }
+                if let p = d.memoryPercent, p >= 95 {
+                    warnings.append(Warning(component: "gpu\(d.index)", severity: "warning",
+                                            message: "GPU \(d.index) VRAM \(Int(p))% used",
+                                            suggestion: "a new job may fail to allocate; enable offloading or a smaller quantization", penalty: 5))
+                }
+            }
+        }
+        let score = max(0, 100 - warnings.reduce(0) { $0 + $1.penalty })
+        let status = warnings.contains { $0.severity == "critical" } ? (samplerOK ? "degraded" : "critical")
+            : (warnings.isEmpty ? "ok" : "warning")
+
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.field("status", status)
+        w.field("score", score)
+        w.field("timestamp", TimeFormat.iso8601(ms: h.nowMs))
+        w.key("components"); w.beginObject()
+        w.key("sampler"); w.beginObject()
+        w.field("status", samplerOK ? "ok" : "stale")
+        w.field("last_tick_age_ms", tickAge)
+        w.field("interval_ms", h.sampler.intervalMs)
+        w.field("ticks", h.sampler.ticks)
+        w.field("last_cost_us", h.sampler.lastCostMicros, decimals: 1)
+        w.field("avg_cost_us", h.sampler.avgCostMicros, decimals: 1)
+        w.endObject()
+        w.key("database"); w.beginObject()
+        w.field("status", dbOK ? "ok" : "failing")
+        w.field("writable", dbOK)
+        w.field("path", h.store?.path)
+        w.field("last_error", h.storeOpenError ?? h.store?.lastError)
+        w.field("last_flush_ts", h.store?.lastFlushTs)
+        w.field("pending_samples", h.store?.pendingSamples)
+        w.endObject()
+        w.key("gpu")
+        GPUSummaryJSON.write(&w, h.snapshot?.gpu)
+        w.key("daemon"); w.beginObject()
+        w.field("status", "ok")
+        w.field("version", h.version)
+        w.field("uptime_s", Double(h.nowMs - h.startedMs) / 1000, decimals: 1)
+        w.field("rss_bytes", h.rssBytes)
+        w.endObject()
+        w.endObject()
+        w.key("warnings"); w.beginArray()
+        for x in warnings {
+            w.beginObject()
+            w.field("component", x.component)
+            w.field("severity", x.severity)
+            w.field("message", x.message)
+            w.field("suggestion", x.suggestion)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+}
+
+enum GPUSummaryJSON {
+    static func write(_ w: inout JSONWriter, _ gpu: GPUStatus?) {
+        w.beginObject()
+        switch gpu {
+        case .none:
+            w.field("status", "unknown"); w.field("available", false)
+        case .unavailable(let reason)?:
+            w.field("status", "unavailable"); w.field("available", false); w.field("reason", reason)
+        case .available(let driver, _, _, let devices)?:
+            w.field("status", "ok"); w.field("available", true); w.field("count", devices.count); w.field("driver_version", driver)
+        }
+        w.endObject()
+    }
+}
+
+/// This process's resident memory, from /proc/self/statm (pages × page size).
+public func currentRSSBytes() -> UInt64? {
+    guard let bytes = ConfigLoader.readFile("/proc/self/statm") else { return nil }
+    let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+    guard fields.count > 1, let pages = UInt64(fields[1]) else { return nil }
+    return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+}

@@ -1,0 +1,300 @@
+import Glibc
+import CLinux
+
+/// One accepted socket, owned by one loop thread. Speaks HTTP/1.1 (keep-alive, pipelining
+/// answered in order) until an upgrade hands the socket to another protocol.
+final class HTTPConnection: EventLoopHandler, UpgradedTransport {
+    let fd: Int32
+    let loop: EventLoop
+    let peer: String
+    private unowned let server: HTTPServerLoop
+    private var input = ByteBuffer(capacity: 4096)
+    private var output = ByteBuffer()
+    private var parser: HTTPParser
+    /// A worker is computing the response to the request in front; later pipelined
+    /// requests wait so that responses leave in request order.
+    private var awaitingWorker = false
+    private var sentContinue = false
+    private var closeWhenFlushed = false
+    /// A response said `Connection: close` (or the request was malformed): parse nothing more.
+    private var stopParsing = false
+    private var readShutdown = false
+    private var writeInterest = false
+    private(set) var isClosed = false
+    private var upgraded: UpgradedProtocol?
+    private var lastActivityMs: Int64
+    private var requestStartedMs: Int64?
+    private static let maxPendingOutput = 4 * 1024 * 1024
+
+    init(fd: Int32, peer: String, loop: EventLoop, server: HTTPServerLoop) {
+        self.fd = fd
+        self.peer = peer
+        self.loop = loop
+        self.server = server
+        self.parser = HTTPParser(maxHeaderBytes: server.options.maxHeaderBytes, maxBodyBytes: server.options.maxBodyBytes)
+        self.lastActivityMs = loop.nowMs
+    }
+
+    var pendingOutputBytes: Int { output.readableCount }
+
+    // MARK: events
+
+    func handleEvents(_ events: UInt32) {
+        if events & EPOLLOUT.rawValue != 0 { writable() }
+        if isClosed { return }
+        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        guard !readShutdown else { return }
+        let fd = self.fd
+        while true {
+            let n = input.writeWithUnsafeTail(minimum: 16 * 1024) { tail in
+                recv(fd, tail.baseAddress, tail.count, 0)
+            }
+            if n > 0 {
+                lastActivityMs = loop.nowMs
+                if n < 16 * 1024 { break }
+                if upgraded == nil && input.readableCount > server.options.maxHeaderBytes + server.options.maxBodyBytes + 65536 { break }
+                continue
+            }
+            if n == 0 {
+                // Peer finished sending. Answer what is buffered, then close.
+                readShutdown = true
+                if upgraded == nil && !awaitingWorker && output.isEmpty && input.isEmpty { close(flush: false); return }
+                closeWhenFlushed = true
+                break
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { break }
+            close(flush: false)
+            return
+        }
+        if let upgraded {
+            input.withReadable { upgraded.received($0) }
+            input.consume(input.readableCount)
+            return
+        }
+        processRequests()
+        if readShutdown && !awaitingWorker && output.isEmpty && !isClosed { close(flush: false) }
+    }
+
+    // MARK: HTTP
+
+    private func processRequests() {
+        while !awaitingWorker && !isClosed && upgraded == nil && !stopParsing {
+            if output.readableCount > Self.maxPendingOutput { break } // client is not reading its answers
+            if input.isEmpty { requestStartedMs = nil; break }
+            let result = input.withReadable { parser.parse($0) }
+            switch result {
+            case .incomplete(let expectsContinue):
+                if requestStartedMs == nil { requestStartedMs = loop.nowMs }
+                if expectsContinue && !sentContinue {
+                    sentContinue = true
+                    output.append("HTTP/1.1 100 Continue\r\n\r\n")
+                }
+                flush()
+                return
+            case .failure(let status, let message):
+                input.consume(input.readableCount)
+                writeResponse(HTTPResponse.error(status, Self.errorCode(status), message), head: false, keepAlive: false, origin: nil)
+                closeWhenFlushed = true
+                flush()
+                return
+            case .request(var req, let consumed):
+                input.consume(consumed)
+                requestStartedMs = nil
+                sentContinue = false
+                req.remoteAddress = peer
+                dispatch(req)
+            }
+        }
+        flush()
+    }
+
+    private func dispatch(_ req: HTTPRequest) {
+        let keepAlive = req.keepAlive && !readShutdown
+        let head = req.method == "HEAD"
+        let origin = req.header("origin")
+        switch server.route(req) {
+        case .respond(let resp):
+            writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
+        case .worker(let req, let handler):
+            awaitingWorker = true
+            let me = LoopBound(self)
+            let loop = self.loop
+            server.workers.async {
+                let resp = handler(req)
+                loop.execute { me.value.workerFinished(resp, head: head, keepAlive: keepAlive, origin: origin) }
+            }
+        case .upgrade(let responseHead, let makeProtocol):
+            output.append(responseHead)
+            let proto = makeProtocol(self)
+            upgraded = proto
+            server.connectionUpgraded()
+            flush()
+            if !input.isEmpty && !isClosed {
+                input.withReadable { proto.received($0) }
+                input.consume(input.readableCount)
+            }
+        }
+    }
+
+    private func workerFinished(_ resp: HTTPResponse, head: Bool, keepAlive: Bool, origin: String?) {
+        guard !isClosed else { return }
+        awaitingWorker = false
+        writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
+        processRequests()
+        if readShutdown && !awaitingWorker && output.isEmpty && !isClosed { close(flush: false) }
+    }
+
+    private func writeResponse(_ r: HTTPResponse, head: Bool, keepAlive: Bool, origin: String?) {
+        output.append("HTTP/1.1 ")
+        output.append(String(r.status))
+        output.append(" ")
+        output.append(HTTPResponse.reason(r.status))
+        output.append("\r\nDate: ")
+        output.append(server.dateHeader())
+        if let ct = r.contentType {
+            output.append("\r\nContent-Type: ")
+            output.append(ct)
+        }
+        output.append("\r\nContent-Length: ")
+        output.append(String(r.body.count))
+        if r.noStore { output.append("\r\nCache-Control: no-store") }
+        if let origin, server.options.corsOrigins.contains(origin) {
+            output.append("\r\nAccess-Control-Allow-Origin: ")
+            output.append(origin)
+            output.append("\r\nVary: Origin")
+        }
+        for (k, v) in r.headers {
+            output.append("\r\n")
+            output.append(k)
+            output.append(": ")
+            output.append(v)
+        }
+        output.append(keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+        if !head { output.append(r.body) }
+        if !keepAlive { closeWhenFlushed = true; stopParsing = true }
+    }
+
+    static func errorCode(_ status: Int) -> String {
+        switch status {
+        case 400: return "bad_request"
+        case 408: return "request_timeout"
+        case 413: return "body_too_large"
+        case 417: return "expectation_failed"
+        case 431: return "headers_too_large"
+        case 501: return "not_implemented"
+        case 505: return "http_version_not_supported"
+        default: return "error"
+        }
+    }
+
+    // MARK: output
+
+    func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { send($0) }
+    }
+
+    func send(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosed, bytes.count > 0 else { return }
+        if output.isEmpty {
+            // Fast path: straight to the kernel, buffer only what it did not take.
+            var off = 0
+            while off < bytes.count {
+                let n = Glibc.send(fd, bytes.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL))
+                if n > 0 { off += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+                close(flush: false)
+                return
+            }
+            if off < bytes.count {
+                output.append(UnsafeRawBufferPointer(rebasing: bytes[off...]))
+                setWriteInterest(true)
+            }
+        } else {
+            output.append(bytes)
+        }
+    }
+
+    private func flush() {
+        guard !isClosed else { return }
+        let fd = self.fd
+        while !output.isEmpty {
+            let n = output.withReadable { p in Glibc.send(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { output.consume(n); continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                setWriteInterest(true)
+                return
+            }
+            close(flush: false)
+            return
+        }
+        setWriteInterest(false)
+        output.shrinkIfIdle(above: 256 * 1024)
+        if closeWhenFlushed && !awaitingWorker {
+            close(flush: false)
+        }
+    }
+
+    /// The kernel took our backlog: let the upgraded protocol send more, or resume
+    /// pipelined requests that were held back while output was over its bound.
+    private func writable() {
+        flush()
+        guard !isClosed, output.isEmpty else { return }
+        if let upgraded {
+            upgraded.outputDrained()
+        } else if !input.isEmpty && !awaitingWorker {
+            processRequests()
+        }
+    }
+
+    private func setWriteInterest(_ on: Bool) {
+        guard on != writeInterest, !isClosed else { return }
+        writeInterest = on
+        let base = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        loop.modify(fd: fd, events: on ? base | EPOLLOUT.rawValue : base)
+    }
+
+    func close(flush: Bool) {
+        guard !isClosed else { return }
+        if flush && !output.isEmpty {
+            closeWhenFlushed = true
+            self.flush()
+            return
+        }
+        isClosed = true
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        server.connectionClosed(self)
+        upgraded?.closed()
+        upgraded = nil
+    }
+
+    // MARK: timeouts
+
+    /// Called about twice a second: slow requests get 408, idle keep-alive sockets are closed.
+    func sweep(nowMs: Int64) {
+        if let upgraded { upgraded.tick(nowMs: nowMs); return }
+        if awaitingWorker { return }
+        if let started = requestStartedMs, nowMs - started > Int64(server.options.headerTimeoutMs) {
+            writeResponse(HTTPResponse.error(408, "request_timeout", "request not received within \(server.options.headerTimeoutMs) ms"),
+                          head: false, keepAlive: false, origin: nil)
+            input.consume(input.readableCount)
+            flush()
+            if !isClosed { close(flush: false) }
+            return
+        }
+        if requestStartedMs == nil && input.isEmpty && output.isEmpty
+            && nowMs - lastActivityMs > Int64(server.options.keepAliveTimeoutMs) {
+            close(flush: false)
+        } else if closeWhenFlushed && nowMs - lastActivityMs > Int64(server.options.keepAliveTimeoutMs) {
+            close(flush: false) // a peer that never reads its last answer
+        }
+    }
+}

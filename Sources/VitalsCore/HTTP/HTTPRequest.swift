@@ -1,0 +1,83 @@
+/// A parsed HTTP/1.1 request. Header names are stored lower-cased.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The decoded path, without the query string.
+    public var path: String
+    public var rawQuery: String
+    public var minorVersion: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    public var remoteAddress: String = ""
+    /// Values of `{name}` segments in the matched route.
+    public var pathParams: [String: String] = [:]
+
+    public init(method: String, path: String, rawQuery: String = "", minorVersion: Int = 1,
+                headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method; self.path = path; self.rawQuery = rawQuery
+        self.minorVersion = minorVersion; self.headers = headers; self.body = body
+    }
+
+    /// First value of a header, by lower-case name.
+    public func header(_ lowerName: String) -> String? {
+        for h in headers where h.name == lowerName { return h.value }
+        return nil
+    }
+
+    /// All values of a header joined with ", ", as RFC 9110 allows for list headers.
+    public func headerList(_ lowerName: String) -> String? {
+        let values = headers.filter { $0.name == lowerName }.map(\.value)
+        return values.isEmpty ? nil : values.joined(separator: ", ")
+    }
+
+    /// Whether the connection may stay open after this request.
+    public var keepAlive: Bool {
+        let conn = headerList("connection")?.lowercased() ?? ""
+        if minorVersion == 0 { return conn.contains("keep-alive") }
+        return !hasToken(conn, "close")
+    }
+
+    /// Query parameters, percent-decoded, `+` as space; the first value of a repeated name wins.
+    public var query: [String: String] {
+        var out: [String: String] = [:]
+        for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let k = PercentCoding.decode(kv[0], plusAsSpace: true) else { continue }
+            let v = kv.count > 1 ? (PercentCoding.decode(kv[1], plusAsSpace: true) ?? "") : ""
+            if out[k] == nil { out[k] = v }
+        }
+        return out
+    }
+}
+
+func hasToken(_ list: String, _ token: String) -> Bool {
+    list.split(separator: ",").contains { $0.trimmedWhitespace.lowercased() == token }
+}
+
+enum PercentCoding {
+    /// nil for a malformed escape or bytes that are not UTF-8.
+    static func decode<S: StringProtocol>(_ s: S, plusAsSpace: Bool) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var it = s.utf8.makeIterator()
+        while let b = it.next() {
+            if b == UInt8(ascii: "%") {
+                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else { return nil }
+                out.append(hv << 4 | lv)
+            } else if plusAsSpace && b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else {
+                out.append(b)
+            }
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 65...70: return c - 55
+        case 97...102: return c - 87
+        default: return nil
+        }
+    }
+}

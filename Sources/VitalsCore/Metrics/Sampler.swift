@@ -1,0 +1,148 @@
+import Glibc
+import Synchronization
+
+/// The latest snapshot and its JSON, swapped whole once per tick. Readers (HTTP threads)
+/// take the lock only long enough to copy two references.
+public final class LatestSnapshot: Sendable {
+    private let box = Mutex<(snapshot: Snapshot, json: [UInt8])?>(nil)
+    public init() {}
+    public func set(_ s: Snapshot, json: [UInt8]) { box.withLock { $0 = (s, json) } }
+    public var value: (snapshot: Snapshot, json: [UInt8])? { box.withLock { $0 } }
+}
+
+/// What the health endpoint needs to know about the sampler.
+public struct SamplerHealth: Sendable {
+    public var lastTickWallMs: Int64?
+    public var ticks: UInt64
+    public var lastCostMicros: Double
+    public var avgCostMicros: Double
+    public var intervalMs: Int
+}
+
+/// Ticks every `intervalMs` on its own thread, aligned to the wall clock (ticks land on
+/// :00.000, :00.500, ...), reads /proc and NVML once, builds one snapshot, encodes it
+/// once, and hands it to the history store and to every listener.
+public final class Sampler: @unchecked Sendable {
+    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`, `lastProcesses`
+    // and `seq` are used only on the sampler thread (or before it starts); the rest is
+    // Mutex/Atomic or immutable.
+    public let intervalMs: Int
+    public let latest = LatestSnapshot()
+    private let host: HostSampler
+    private let makeGPUReader: (@Sendable () -> NVMLReader)?
+    private var gpuReader: NVMLReader?
+    private let gpuProcessIntervalMs: Int64
+    private let store: HistoryStore?
+    private let listeners = Mutex<[@Sendable (Snapshot, [UInt8]) -> Void]>([])
+    private let healthBox: Mutex<SamplerHealth>
+    private let waiter = Waiter()
+    private let running = Atomic<Bool>(false)
+    private var thread: pthread_t?
+    private var seq: UInt64 = 0
+    private var previousMono: UInt64?
+    private var hostInfo: HostInfo
+    private var hostInfoReadMs: Int64 = 0
+    private var lastGPUProcessesMs: Int64 = .min
+    private var lastProcesses: [String: [GPUProcess]] = [:]
+
+    public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?) {
+        self.intervalMs = intervalMs
+        self.host = host
+        self.makeGPUReader = gpu
+        self.gpuProcessIntervalMs = Int64(gpuProcessIntervalMs)
+        self.store = store
+        self.hostInfo = host.hostInfo()
+        self.healthBox = Mutex(SamplerHealth(lastTickWallMs: nil, ticks: 0, lastCostMicros: 0, avgCostMicros: 0, intervalMs: intervalMs))
+    }
+
+    public var health: SamplerHealth { healthBox.withLock { $0 } }
+
+    /// Called on the sampler thread after each tick with the snapshot and its JSON.
+    public func onSnapshot(_ listener: @escaping @Sendable (Snapshot, [UInt8]) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    /// Takes the first sample now (so the API answers from the first request), then ticks on a thread.
+    public func start() {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs(), withGPU: false)
+        thread = spawnThread(name: "vitals-sampler") { [self] in run() }
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        waiter.wake()
+        if let t = thread { pthread_join(t, nil) }
+        thread = nil
+        gpuReader?.shutdown()
+        gpuReader = nil
+    }
+
+    private func run() {
+        let interval = Int64(intervalMs)
+        while running.load(ordering: .acquiring) {
+            let now = Clock.wallMs()
+            let next = (now / interval + 1) * interval
+            if waiter.wait(untilWallMs: next) { break }
+            if !running.load(ordering: .acquiring) { break }
+            if gpuReader == nil, let make = makeGPUReader { gpuReader = make() }
+            tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs(), withGPU: true)
+        }
+    }
+
+    /// One sample. Public so tests drive ticks with a fake clock on fixture trees.
+    @discardableResult
+    public func tick(wallMs: Int64, monoNs: UInt64, withGPU: Bool = true) -> Snapshot {
+        let started = Clock.monotonicNs()
+        if wallMs - hostInfoReadMs > 60_000 {
+            hostInfo = host.hostInfo()
+            hostInfoReadMs = wallMs
+        }
+        let reading = host.sample(monotonicNanos: monoNs)
+        let gpu = withGPU ? sampleGPU(wallMs: wallMs) : initialGPUStatus
+        let interval = previousMono.map { Double(monoNs &- $0) / 1_000_000 }
+        previousMono = monoNs
+        seq += 1
+        var snap = Snapshot(seq: seq, ts: wallMs, intervalMs: interval, host: hostInfo, reading: reading, gpu: gpu, sampleCostMicros: 0)
+        let cost = Double(Clock.monotonicNs() - started) / 1000
+        snap.sampleCostMicros = cost
+        let json = SnapshotJSON.encode(snap)
+        latest.set(snap, json: json)
+        store?.append(ts: wallMs, values: HistoryMetrics.values(of: snap))
+        healthBox.withLock {
+            $0.lastTickWallMs = wallMs
+            $0.ticks += 1
+            $0.lastCostMicros = cost
+            $0.avgCostMicros = $0.ticks == 1 ? cost : $0.avgCostMicros * 0.95 + cost * 0.05
+        }
+        for l in listeners.withLock({ $0 }) { l(snap, json) }
+        return snap
+    }
+
+    private var initialGPUStatus: GPUStatus {
+        makeGPUReader == nil ? .unavailable(reason: "disabled in config (gpu.enabled = false)") : .unavailable(reason: "initializing")
+    }
+
+    /// Process lists are the costly NVML call: refreshed every `gpuProcessIntervalMs`,
+    /// and carried over (by GPU UUID) on the ticks in between.
+    private func sampleGPU(wallMs: Int64) -> GPUStatus {
+        guard let reader = gpuReader else { return initialGPUStatus }
+        let refresh = wallMs - lastGPUProcessesMs >= gpuProcessIntervalMs
+        var status = reader.sample(includeProcesses: refresh)
+        guard case .available(let driver, let cuda, let nvml, var devices) = status else {
+            lastProcesses = [:]
+            return status
+        }
+        if refresh {
+            lastGPUProcessesMs = wallMs
+            lastProcesses = [:]
+            for d in devices { lastProcesses[d.uuid ?? "#\(d.index)"] = d.processes }
+        } else {
+            for i in devices.indices where devices[i].processes == nil {
+                devices[i].processes = lastProcesses[devices[i].uuid ?? "#\(devices[i].index)"]
+            }
+            status = .available(driverVersion: driver, cudaDriverVersion: cuda, nvmlVersion: nvml, devices: devices)
+        }
+        return status
+    }
+}

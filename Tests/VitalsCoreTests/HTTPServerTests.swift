@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+@testable import VitalsCore
+
+/// The HTTP/1.1 server over real sockets: keep-alive, pipelining, limits, timeouts, CORS.
+final class HTTPServerTests: XCTestCase {
+    func testKeepAliveServesSeveralRequestsOnOneConnection() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        for _ in 0..<3 {
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+            let r = try XCTUnwrap(c.readResponse())
+            XCTAssertEqual(r.status, 200)
+            XCTAssertEqual(r.headers["content-type"], "application/json")
+            XCTAssertEqual(r.headers["cache-control"], "no-store")
+            XCTAssertNotNil(r.headers["date"])
+            XCTAssertNil(r.headers["connection"])
+        }
+    }
+
+    func testPipelinedRequestsAnsweredInOrderIncludingWorkerRoutes() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        // The history route runs on a worker; the stats route inline. Order must hold.
+        c.send("GET /api/v1/system/stats/history?range=1m HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/system/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let a = try XCTUnwrap(c.readResponse())
+        let b = try XCTUnwrap(c.readResponse())
+        let h = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(a.status, 200)
+        XCTAssertNotNil(try a.json()["series"])
+        XCTAssertEqual(b.status, 404)
+        XCTAssertEqual(h.status, 200)
+        XCTAssertNotNil(try h.json()["score"])
+    }
+
+    func testErrorsAreJSONWithStatus() throws {
+        let d = try TestDaemon()
+        let notFound = try d.get("/missing")
+        XCTAssertEqual(notFound.status, 404)
+        XCTAssertEqual(try notFound.json()["error"]?["code"]?.stringValue, "not_found")
+
+        let wrongMethod = try TestHTTPClient.request(port: d.port, "DELETE", "/api/v1/system/stats")
+        XCTAssertEqual(wrongMethod.status, 405)
+        XCTAssertEqual(wrongMethod.headers["allow"], "GET, HEAD, OPTIONS")
+
+        let c = try TestHTTPClient(port: d.port)
+        c.send("GARBAGE\r\n\r\n")
+        let bad = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertEqual(bad.headers["connection"], "close")
+        XCTAssertTrue(c.waitForClose())
+    }
+
+    func testHeadHasLengthButNoBody() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        c.send("HEAD /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try XCTUnwrap(c.readResponse(head: true))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertGreaterThan(Int(head.headers["content-length"] ?? "0") ?? 0, 100)
+        XCTAssertTrue(head.body.isEmpty)
+        let get = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(get.body.count, Int(head.headers["content-length"] ?? "") ?? -1)
+    }
+
+    func testBodyAndHeaderLimits() throws {
+        let d = try TestDaemon { $0.maxBodyBytes = 2048; $0.maxHeaderBytes = 1024 }
+        let c = try TestHTTPClient(port: d.port)
+        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+        XCTAssertEqual(c.readResponse()?.status, 413)
+
+        let c2 = try TestHTTPClient(port: d.port)
+        c2.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "y", count: 3000))\r\n\r\n")
+        XCTAssertEqual(c2.readResponse()?.status, 431)
+    }
+
+    func testSlowHeaderGets408AndIdleKeepAliveIsClosed() throws {
+        let d = try TestDaemon { $0.headerTimeoutMs = 300; $0.keepAliveTimeoutMs = 400 }
+        let slow = try TestHTTPClient(port: d.port)
+        slow.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n")
+        let r = try XCTUnwrap(slow.readResponse())
+        XCTAssertEqual(r.status, 408)
+        XCTAssertTrue(slow.waitForClose())
+
+        let idle = try TestHTTPClient(port: d.port)
+        idle.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(idle.readResponse()?.status, 200)
+        let started = Date()
+        XCTAssertTrue(idle.waitForClose())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    }
+
+    func testConnectionCap() throws {
+        let d = try TestDaemon { $0.maxConnections = 16 }
+        var held: [TestHTTPClient] = []
+        for _ in 0..<16 {
+            let c = try TestHTTPClient(port: d.port)
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+            XCTAssertEqual(c.readResponse()?.status, 200)
+            held.append(c)
+        }
+        let extra = try TestHTTPClient(port: d.port)
+        XCTAssertEqual(extra.readResponse()?.status, 503)
+        held.removeAll()
+    }
+
+    func testExpectContinueAndChunkedUpload() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestDaemon.adminToken)\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
+        XCTAssertEqual(c.readResponse()?.status, 100)
+        c.send("9\r\n{\"label\":\r\n6\r\n\"demo\"\r\n1\r\n}\r\n0\r\n\r\n")
+        let r = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(try r.json()["label"]?.stringValue, "demo")
+    }
+
+    func testCORSPreflightAndHeaders() throws {
+        let d = try TestDaemon { $0.corsOrigins = ["http://dash.example:3000"] }
+        let ok = try TestHTTPClient.request(port: d.port, "OPTIONS", "/api/v1/system/stats/save",
+                                            headers: ["Origin": "http://dash.example:3000", "Access-Control-Request-Method": "POST"])
+        XCTAssertEqual(ok.status, 204)
+        XCTAssertEqual(ok.headers["access-control-allow-origin"], "http://dash.example:3000")
+        XCTAssertTrue(ok.headers["access-control-allow-headers"]?.contains("Authorization") ?? false)
+
+        let denied = try TestHTTPClient.request(port: d.port, "OPTIONS", "/api/v1/system/stats",
+                                                headers: ["Origin": "http://evil.example", "Access-Control-Request-Method": "GET"])
+        XCTAssertEqual(denied.status, 403)
+        XCTAssertNil(denied.headers["access-control-allow-origin"])
+
+        let get = try d.get("/api/v1/system/stats", headers: ["Origin": "http://dash.example:3000"])
+        XCTAssertEqual(get.headers["access-control-allow-origin"], "http://dash.example:3000")
+        let other = try d.get("/api/v1/system/stats", headers: ["Origin": "http://evil.example"])
+        XCTAssertNil(other.headers["access-control-allow-origin"])
+
+        let plain = try TestHTTPClient.request(port: d.port, "OPTIONS", "/api/v1/system/stats")
+        XCTAssertEqual(plain.status, 204)
+        XCTAssertEqual(plain.headers["allow"], "GET, HEAD, OPTIONS")
+    }
+}
