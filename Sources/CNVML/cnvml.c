@@ -11,7 +11,7 @@ enum abi { ABI_PLAIN = 1, ABI_V2 = 2, ABI_V3 = 3 };
 
 struct bound {
     void *fn;
-    const char *symbol;   /* the name actually resolved, or NULL */
+    char symbol[64];      /* the name actually resolved, or "" */
     enum abi abi;
 };
 
@@ -47,28 +47,22 @@ typedef nvmlReturn_t (*fn_dev_procs)(nvmlDevice_t, unsigned int *, void *);
  * the versions we know the layout of (max_abi). */
 static struct bound bind(void *dl, const char *base, enum abi max_abi) {
     static const char *const suffix[] = { "", "", "_v2", "_v3" };
-    struct bound b = { NULL, NULL, ABI_PLAIN };
-    char name[96];
+    struct bound b;
+    memset(&b, 0, sizeof b);
+    b.abi = ABI_PLAIN;
     for (int v = (int)max_abi; v >= ABI_PLAIN; v--) {
-        snprintf(name, sizeof name, "%s%s", base, suffix[v]);
-        void *fn = dlsym(dl, name);
-        if (fn) {
-            b.fn = fn;
+        snprintf(b.symbol, sizeof b.symbol, "%s%s", base, suffix[v]);
+        b.fn = dlsym(dl, b.symbol);
+        if (b.fn) {
             b.abi = (enum abi)v;
-            b.symbol = strdup(name);
             return b;
         }
     }
+    b.symbol[0] = 0;
     return b;
 }
 
-static void unbind(struct bound *b) {
-    free((void *)b->symbol);
-    b->symbol = NULL;
-    b->fn = NULL;
-}
-
-#define ALL_BOUND(lib, X) \
+#define ALL_BOUND(X) \
     X(init) X(shutdown) X(error_string) X(driver_version) X(nvml_version) X(cuda_version) \
     X(count) X(handle) X(name) X(uuid) X(pci) X(util) X(memory) X(memory_v2) \
     X(temperature) X(fan) X(power) X(power_limit) X(clock) X(max_clock) X(pstate) \
@@ -129,9 +123,6 @@ cnvml_lib *cnvml_open(const char *path, char *errbuf, size_t errbuf_len) {
 
 void cnvml_close(cnvml_lib *lib) {
     if (!lib) return;
-#define UNBIND(f) unbind(&lib->f);
-    ALL_BOUND(lib, UNBIND)
-#undef UNBIND
     free(lib->raw);
     free(lib->procs);
     if (lib->dl) dlclose(lib->dl);
@@ -140,8 +131,8 @@ void cnvml_close(cnvml_lib *lib) {
 
 const char *cnvml_bound_symbol(cnvml_lib *lib, const char *function) {
     if (!lib || !function) return NULL;
-#define MATCH(f) if (lib->f.symbol && strcmp(function, #f) == 0) return lib->f.symbol;
-    ALL_BOUND(lib, MATCH)
+#define MATCH(f) if (lib->f.fn && strcmp(function, #f) == 0) return lib->f.symbol;
+    ALL_BOUND(MATCH)
 #undef MATCH
     return NULL;
 }

@@ -47,9 +47,7 @@ public final class NVMLReader {
                               nvmlVersion: system.nvml, devices: devices)
         } catch {
             // The driver is gone or the GPU fell off the bus: start over later.
-            _ = cnvml_shutdown(library.handle)
-            initialized = false
-            lastProcesses = [:]
+            endSession()
             fail(error.reason)
             return .unavailable(reason: lastReason)
         }
@@ -57,9 +55,14 @@ public final class NVMLReader {
 
     /// Shuts NVML down and unloads the library; a later `sample` loads it again.
     public func shutdown() {
+        endSession()
+        library = nil
+    }
+
+    /// nvmlShutdown, keeping the library loaded for the next nvmlInit.
+    private func endSession() {
         if let library, initialized { _ = cnvml_shutdown(library.handle) }
         initialized = false
-        library = nil
         lastProcesses = [:]
     }
 
@@ -105,6 +108,8 @@ public final class NVMLReader {
         guard rc == NVMLCode.success else {
             throw NVMLFailure(reason: "nvmlDeviceGetCount failed: \(lib.errorString(rc))")
         }
+        // NVML supports at most 64 GPUs; a larger count is a broken driver, not a machine.
+        count = min(count, 64)
         var devices: [GPUDevice] = []
         devices.reserveCapacity(Int(count))
         for index in 0..<count {
