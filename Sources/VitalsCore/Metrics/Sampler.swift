@@ -23,7 +23,7 @@ public struct SamplerHealth: Sendable {
 /// :00.000, :00.500, ...), reads /proc and NVML once, builds one snapshot, encodes it
 /// once, and hands it to the history store and to every listener.
 public final class Sampler: @unchecked Sendable {
-    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`, `lastProcesses`
+    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`
     // and `seq` are used only on the sampler thread (or before it starts); the rest is
     // Mutex/Atomic or immutable.
     public let intervalMs: Int
@@ -42,8 +42,7 @@ public final class Sampler: @unchecked Sendable {
     private var previousMono: UInt64?
     private var hostInfo: HostInfo
     private var hostInfoReadMs: Int64 = 0
-    private var lastGPUProcessesMs: Int64 = .min
-    private var lastProcesses: [String: [GPUProcess]] = [:]
+    private var lastGPUProcessesMs: Int64?
 
     public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?) {
         self.intervalMs = intervalMs
@@ -123,26 +122,12 @@ public final class Sampler: @unchecked Sendable {
         makeGPUReader == nil ? .unavailable(reason: "disabled in config (gpu.enabled = false)") : .unavailable(reason: "initializing")
     }
 
-    /// Process lists are the costly NVML call: refreshed every `gpuProcessIntervalMs`,
-    /// and carried over (by GPU UUID) on the ticks in between.
+    /// Process lists are the costly NVML call: refreshed every `gpuProcessIntervalMs`;
+    /// on the ticks in between the reader repeats the last list without asking NVML.
     private func sampleGPU(wallMs: Int64) -> GPUStatus {
         guard let reader = gpuReader else { return initialGPUStatus }
-        let refresh = wallMs - lastGPUProcessesMs >= gpuProcessIntervalMs
-        var status = reader.sample(includeProcesses: refresh)
-        guard case .available(let driver, let cuda, let nvml, var devices) = status else {
-            lastProcesses = [:]
-            return status
-        }
-        if refresh {
-            lastGPUProcessesMs = wallMs
-            lastProcesses = [:]
-            for d in devices { lastProcesses[d.uuid ?? "#\(d.index)"] = d.processes }
-        } else {
-            for i in devices.indices where devices[i].processes == nil {
-                devices[i].processes = lastProcesses[devices[i].uuid ?? "#\(devices[i].index)"]
-            }
-            status = .available(driverVersion: driver, cudaDriverVersion: cuda, nvmlVersion: nvml, devices: devices)
-        }
-        return status
+        let refresh = lastGPUProcessesMs.map { wallMs - $0 >= gpuProcessIntervalMs || wallMs < $0 } ?? true
+        if refresh { lastGPUProcessesMs = wallMs }
+        return reader.sample(includeProcesses: refresh)
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import CLinux
 
 /// sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, so the unit can use
 /// Type=notify and systemd knows when the daemon really serves. A no-op elsewhere.
