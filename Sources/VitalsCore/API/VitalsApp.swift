@@ -12,6 +12,7 @@ public final class VitalsApp: Sendable {
     public let storeOpenError: String?
     public let auth: AuthPolicy
     public let startedMs: Int64
+    let processTable: ProcessTable
     let now: @Sendable () -> Int64
     /// Most GPUs seen since start, so their history stays queryable if one drops out.
     let gpuCountSeen = MaxCounter()
@@ -50,6 +51,7 @@ public final class VitalsApp: Sendable {
         if config.gpuEnabled {
             gpu = { @Sendable in NVMLReader(libraryPath: nvmlPath, now: { Clock.monotonicMs() }) }
         }
+        processTable = ProcessTable(procRoot: procRoot, now: { Clock.monotonicNs() })
         sampler = Sampler(intervalMs: config.samplingIntervalMs, host: HostSampler(procRoot: procRoot, sysRoot: sysRoot),
                           gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store)
         let seenGPUs = gpuCountSeen
@@ -63,6 +65,7 @@ public final class VitalsApp: Sendable {
     public func makeRouter() -> Router {
         var r = Router()
         addSystemRoutes(&r)
+        addProcessRoutes(&r)
         addIndexRoutes(&r)
         return r
     }

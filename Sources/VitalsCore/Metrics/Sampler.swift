@@ -84,7 +84,6 @@ public final class Sampler: @unchecked Sendable {
             let next = (now / interval + 1) * interval
             if waiter.wait(untilWallMs: next) { break }
             if !running.load(ordering: .acquiring) { break }
-            if gpuReader == nil, let make = makeGPUReader { gpuReader = make() }
             tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs(), withGPU: true)
         }
     }
@@ -125,6 +124,9 @@ public final class Sampler: @unchecked Sendable {
     /// Process lists are the costly NVML call: refreshed every `gpuProcessIntervalMs`;
     /// on the ticks in between the reader repeats the last list without asking NVML.
     private func sampleGPU(wallMs: Int64) -> GPUStatus {
+        // Created here, on the first tick that wants GPUs: loading NVML can take a while on
+        // a real driver, and the start-up sample must not wait for it.
+        if gpuReader == nil, let make = makeGPUReader { gpuReader = make() }
         guard let reader = gpuReader else { return initialGPUStatus }
         let refresh = lastGPUProcessesMs.map { wallMs - $0 >= gpuProcessIntervalMs || wallMs < $0 } ?? true
         if refresh { lastGPUProcessesMs = wallMs }
