@@ -53,7 +53,7 @@ public struct AuthPolicy: Sendable {
         guard st.st_mode & 0o077 == 0 else {
             throw ConfigError("config: auth.token_file = \"\(path)\": must not be readable by group or others (chmod 600)")
         }
-        guard let bytes = ConfigLoader.readFile(path) else {
+        guard let bytes = SmallFile.read(path, maxBytes: 16 << 20) else {
             throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
         }
         let tokens = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })

@@ -66,7 +66,7 @@ public enum ConfigLoader {
         var config = VitalsConfig()
         if configPath == nil, let envPath = environment["VITALS_CONFIG"] { configPath = envPath; explicitConfig = true }
         let path = configPath ?? "config.json"
-        if let bytes = readFile(path) {
+        if let bytes = SmallFile.read(path, maxBytes: 16 << 20) {
             let doc: JSONValue
             do { doc = try JSONValue.parse(bytes) } catch {
                 throw ConfigError("config \(path): \(error)")
@@ -153,21 +153,5 @@ public enum ConfigLoader {
             return (parts[0].isEmpty ? nil : String(parts[0]), p)
         default: return (s, nil) // a bare IPv6 address; validated later
         }
-    }
-
-    static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > 16 * 1024 * 1024 { return nil }
-        }
-        return out
     }
 }

@@ -133,7 +133,7 @@ enum GPUSummaryJSON {
 
 /// This process's resident memory, from /proc/self/statm (pages × page size).
 public func currentRSSBytes() -> UInt64? {
-    guard let bytes = ConfigLoader.readFile("/proc/self/statm") else { return nil }
+    guard let bytes = SmallFile.read("/proc/self/statm") else { return nil }
     let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
     guard fields.count > 1, let pages = UInt64(fields[1]) else { return nil }
     return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))

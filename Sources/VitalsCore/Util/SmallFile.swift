@@ -1,6 +1,6 @@
 import Glibc
 
-/// Reads small kernel files (/proc/PID/stat, comm, cmdline) with plain syscalls.
+/// Reads small files (/proc/PID/stat, comm, cmdline, config, token files) with plain syscalls.
 /// A process table scan opens hundreds of these, so this avoids Foundation's file APIs
 /// and their allocations; a file that vanished between listing and reading is `nil`.
 enum SmallFile {
