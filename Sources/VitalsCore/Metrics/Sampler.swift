@@ -101,19 +101,19 @@ public final class Sampler: @unchecked Sendable {
         let interval = previousMono.map { Double(monoNs &- $0) / 1_000_000 }
         previousMono = monoNs
         seq += 1
-        var snap = Snapshot(seq: seq, ts: wallMs, intervalMs: interval, host: hostInfo, reading: reading, gpu: gpu, sampleCostMicros: 0)
-        let cost = Double(Clock.monotonicNs() - started) / 1000
-        snap.sampleCostMicros = cost
+        let snap = Snapshot(seq: seq, ts: wallMs, intervalMs: interval, host: hostInfo, reading: reading, gpu: gpu)
         let json = SnapshotJSON.encode(snap)
         latest.set(snap, json: json)
         store?.append(ts: wallMs, values: HistoryMetrics.values(of: snap))
+        for l in listeners.withLock({ $0 }) { l(snap, json) }
+        // The whole tick: reading, encoding, queueing history and fan-out to listeners.
+        let cost = Double(Clock.monotonicNs() - started) / 1000
         healthBox.withLock {
             $0.lastTickWallMs = wallMs
             $0.ticks += 1
             $0.lastCostMicros = cost
             $0.avgCostMicros = $0.ticks == 1 ? cost : $0.avgCostMicros * 0.95 + cost * 0.05
         }
-        for l in listeners.withLock({ $0 }) { l(snap, json) }
         return snap
     }
 

@@ -8,11 +8,9 @@ public struct Snapshot: Sendable {
     public var host: HostInfo
     public var reading: HostReading
     public var gpu: GPUStatus
-    /// How long building this snapshot took (reading /proc and NVML), µs.
-    public var sampleCostMicros: Double
 
-    public init(seq: UInt64, ts: Int64, intervalMs: Double?, host: HostInfo, reading: HostReading, gpu: GPUStatus, sampleCostMicros: Double) {
+    public init(seq: UInt64, ts: Int64, intervalMs: Double?, host: HostInfo, reading: HostReading, gpu: GPUStatus) {
         self.seq = seq; self.ts = ts; self.intervalMs = intervalMs; self.host = host
-        self.reading = reading; self.gpu = gpu; self.sampleCostMicros = sampleCostMicros
+        self.reading = reading; self.gpu = gpu
     }
 }
