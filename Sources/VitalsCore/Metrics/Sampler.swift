@@ -23,7 +23,7 @@ public struct SamplerHealth: Sendable {
 /// :00.000, :00.500, ...), reads /proc and NVML once, builds one snapshot, encodes it
 /// once, and hands it to the history store and to every listener.
 public final class Sampler: @unchecked Sendable {
-    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`
+    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`, the logged states
     // and `seq` are used only on the sampler thread (or before it starts); the rest is
     // Mutex/Atomic or immutable.
     public let intervalMs: Int
@@ -43,6 +43,8 @@ public final class Sampler: @unchecked Sendable {
     private var hostInfo: HostInfo
     private var hostInfoReadMs: Int64 = 0
     private var lastGPUProcessesMs: Int64?
+    private var loggedGPUState: String?
+    private var loggedStoreWritable = true
 
     public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?) {
         self.intervalMs = intervalMs
@@ -106,6 +108,7 @@ public final class Sampler: @unchecked Sendable {
         latest.set(snap, json: json)
         store?.append(ts: wallMs, values: HistoryMetrics.values(of: snap))
         for l in listeners.withLock({ $0 }) { l(snap, json) }
+        logTransitions(gpu: gpu, withGPU: withGPU)
         // The whole tick: reading, encoding, queueing history and fan-out to listeners.
         let cost = Double(Clock.monotonicNs() - started) / 1000
         healthBox.withLock {
@@ -115,6 +118,29 @@ public final class Sampler: @unchecked Sendable {
             $0.avgCostMicros = $0.ticks == 1 ? cost : $0.avgCostMicros * 0.95 + cost * 0.05
         }
         return snap
+    }
+
+    /// One log line when the GPU or the history store changes state, not one per tick.
+    private func logTransitions(gpu: GPUStatus, withGPU: Bool) {
+        if withGPU {
+            let state: String
+            switch gpu {
+            case .unavailable(let reason): state = "unavailable: " + reason
+            case .available(let driver, _, _, let devices): state = "\(devices.count) GPU(s), driver \(driver ?? "unknown")"
+            }
+            if state != loggedGPUState {
+                if case .available = gpu { Log.info("gpu", ["state": state]) } else { Log.warn("gpu", ["state": state]) }
+                loggedGPUState = state
+            }
+        }
+        if let health = store?.health, health.writable != loggedStoreWritable {
+            loggedStoreWritable = health.writable
+            if health.writable {
+                Log.info("history writes recovered", ["path": health.path])
+            } else {
+                Log.error("history writes failing; samples held in memory", ["path": health.path, "error": health.lastError ?? "unknown"])
+            }
+        }
     }
 
     private var initialGPUStatus: GPUStatus {
