@@ -74,8 +74,14 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(ok.status, 201, ok.text)
         let id = try XCTUnwrap(ok.json()["id"]?.intValue)
         XCTAssertEqual(try d.app.store?.savedSnapshots().map(\.label), ["before upgrade"])
-        let stored = try XCTUnwrap(d.app.store?.savedSnapshotJSON(id: Int64(id)))
-        XCTAssertNotNil(try JSONValue.parse(stored)["cpu"])
+        let list = try d.get("/api/v1/system/stats/saved").json()
+        XCTAssertEqual(list["saved"]?.arrayValue?.first?["id"]?.intValue, id)
+        XCTAssertEqual(list["saved"]?.arrayValue?.first?["label"]?.stringValue, "before upgrade")
+        let one = try d.get("/api/v1/system/stats/saved/\(id)")
+        XCTAssertEqual(one.status, 200)
+        XCTAssertNotNil(try one.json()["cpu"])
+        XCTAssertEqual(try d.get("/api/v1/system/stats/saved/999999").status, 404)
+        XCTAssertEqual(try d.get("/api/v1/system/stats/saved/abc").status, 400)
     }
 
     func testReadsNeedTokenWhenConfigured() throws {

@@ -66,6 +66,7 @@ public final class VitalsApp: Sendable {
         var r = Router()
         addSystemRoutes(&r)
         addProcessRoutes(&r)
+        addSavedSnapshotRoutes(&r)
         addIndexRoutes(&r)
         return r
     }
