@@ -6,6 +6,7 @@
 #   make bench                                  everything, 60 s idle window
 #   BENCH_IDLE_SECONDS=10 ./scripts/bench.sh    quick run (shorter idle window)
 #   BENCH_WRK_SECONDS=5 BENCH_PEERS=0 ./scripts/bench.sh
+#   BENCH_VITALS=path/to/other/vitals ./scripts/bench.sh    bench another build of the daemon
 #
 # BENCH_PEERS=1 (default) also installs prometheus-node-exporter and glances when
 # possible and loads them with the same wrk command, for comparison; any failure there
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VITALS=.build/release/vitals
+VITALS=${BENCH_VITALS:-.build/release/vitals}
 TOOL=.build/release/vitals-bench
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
@@ -56,12 +57,12 @@ check() {
 info() { row "$1" "$2" "-" "info"; }
 print_table() {
     echo
-    printf '%-44s %-20s %-18s %s\n' "figure" "value" "target" "result"
-    printf '%-44s %-20s %-18s %s\n' "------" "-----" "------" "------"
+    printf '%-44s %-24s %-16s %s\n' "figure" "value" "target" "result"
+    printf '%-44s %-24s %-16s %s\n' "------" "-----" "------" "------"
     local r name value target result
     for r in "${ROWS[@]}"; do
         IFS='|' read -r name value target result <<<"$r"
-        printf '%-44s %-20s %-18s %s\n' "$name" "$value" "$target" "$result"
+        printf '%-44s %-24s %-16s %s\n' "$name" "$value" "$target" "$result"
     done
 }
 
@@ -88,15 +89,19 @@ now_ns() { date +%s%N; }
 kib_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# wrk_run URL: sets WRK_RPS and WRK_P99_MS (n/a when wrk fails or saw errors).
+# wrk_run URL: sets WRK_RPS and WRK_P99_MS (n/a when wrk fails), and WRK_ERRORS: empty,
+# or what went wrong (non-2xx answers, socket errors), which makes the figures suspect.
 wrk_run() {
     local out
-    WRK_RPS=n/a; WRK_P99_MS=n/a
+    log "load average before wrk: $(cut -d' ' -f1-3 /proc/loadavg)"
+    WRK_RPS=n/a; WRK_P99_MS=n/a; WRK_ERRORS=""
     if ! out=$(wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency "$1" 2>&1); then
-        log "wrk failed on $1: $out"; return 0
+        log "wrk failed on $1: $out"; WRK_ERRORS="wrk failed"; return 0
     fi
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
         log "wrk saw errors on $1:"; grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
+        WRK_ERRORS=$(awk '/^  Non-2xx/ { printf "%s non-2xx ", $NF }
+            /Socket errors/ { gsub(",", ""); printf "socket errors: connect %s read %s write %s timeout %s", $4, $6, $8, $10 }' <<<"$out")
     fi
     WRK_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
     # wrk prints e.g. "99%  812.00us", "99%    1.23ms" or "99%    1.02s".
@@ -130,10 +135,11 @@ log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/stats"
 wrk_run "http://127.0.0.1:$VPORT/api/v1/system/stats"
 check "GET /system/stats throughput" "$WRK_RPS" "req/s" ">=" 50000
 check "GET /system/stats p99 latency" "$WRK_P99_MS" "ms" "<" 5
+if [ -n "$WRK_ERRORS" ]; then row "GET /system/stats errors under load" "$WRK_ERRORS" "none" "FAIL"; MISSED=1; fi
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/health"
 wrk_run "http://127.0.0.1:$VPORT/api/v1/system/health"
 info "GET /system/health throughput" "$WRK_RPS req/s"
-info "GET /system/health p99 latency" "$WRK_P99_MS ms"
+info "GET /system/health p99 latency" "$WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
 info "RSS after load (VmRSS / VmHWM)" "$(mib "$(kib_field "$VPID" VmRSS)") / $(mib "$(kib_field "$VPID" VmHWM)") MiB"
 stop_pid "$VPID"
 
@@ -194,18 +200,22 @@ peer_run() {
     fi
     log "wrk -t2 -c64 -d${WRK_SECONDS}s on $name $path"
     wrk_run "http://127.0.0.1:$PEER_PORT$path"
-    info "peer: $name $path" "$WRK_RPS req/s, p99 $WRK_P99_MS ms"
+    info "peer: $name $path throughput" "$WRK_RPS req/s"
+    info "peer: $name $path p99 latency" "$WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
     stop_pid "$pid"
 }
 if [ "$PEERS" = "1" ]; then
     if ./scripts/deps.sh prometheus-node-exporter >"$WORK/deps-ne.log" 2>&1 \
             && command -v prometheus-node-exporter >/dev/null; then
         PEER_PORT=$("$TOOL" free-port)
-        peer_run node_exporter /metrics prometheus-node-exporter --web.listen-address="127.0.0.1:$PEER_PORT"
+        # Its default cap of 40 concurrent requests would answer most of wrk's 64 with 503.
+        peer_run node_exporter /metrics prometheus-node-exporter \
+            --web.listen-address="127.0.0.1:$PEER_PORT" --web.max-requests=0
     else
         info "peer: node_exporter" "skipped (not installable)"
     fi
-    if ./scripts/deps.sh glances >"$WORK/deps-glances.log" 2>&1 && command -v glances >/dev/null; then
+    # Its web server mode needs bottle, which is only a Recommends of the package.
+    if ./scripts/deps.sh glances python3-bottle >"$WORK/deps-glances.log" 2>&1 && command -v glances >/dev/null; then
         PEER_PORT=$("$TOOL" free-port)
         # Glances 3.x serves API v3; 4.x serves v4.
         case "$(glances -V 2>/dev/null | head -n 1)" in
