@@ -100,8 +100,10 @@ wrk_run() {
     fi
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
         log "wrk saw errors on $1:"; grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
-        WRK_ERRORS=$(awk '/^  Non-2xx/ { printf "%s non-2xx ", $NF }
-            /Socket errors/ { gsub(",", ""); printf "socket errors: connect %s read %s write %s timeout %s", $4, $6, $8, $10 }' <<<"$out")
+        # Compact, so the table stays aligned: e.g. "2005 non-2xx, 8 timeout".
+        WRK_ERRORS=$(awk '/^  Non-2xx/ { e[++n] = $NF " non-2xx" }
+            /Socket errors/ { gsub(",", ""); for (i = 3; i < NF; i += 2) if ($(i + 1) > 0) e[++n] = $(i + 1) " " $i }
+            END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? ", " : ""), e[i] }' <<<"$out")
     fi
     WRK_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
     # wrk prints e.g. "99%  812.00us", "99%    1.23ms" or "99%    1.02s".
