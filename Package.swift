@@ -25,6 +25,13 @@ let package = Package(
             path: "Sources/vitals",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // `make bench` helper: fills a history database, times requests and start-up.
+        .executableTarget(
+            name: "vitals-bench",
+            dependencies: ["VitalsCore", "CSQLite"],
+            path: "Sources/vitals-bench",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "VitalsCoreTests",
             dependencies: ["VitalsCore", "CLinux", "CSQLite"],

@@ -1,0 +1,60 @@
+import Glibc
+
+// The measuring half of `make bench` (scripts/bench.sh drives it). Each subcommand does one
+// thing the shell cannot do precisely: fill a history database fast, time HTTP requests
+// without process start-up in the figure, and time a daemon from exec to its first 200.
+
+let usage = """
+    usage: vitals-bench <command> [options]
+      fill-history --db PATH [--days 7]      write 7 days of synthetic history (22 host series)
+      time-get --port P --path /x [-n 50]    time n GETs (new connection each); prints median/p99 ms
+      first-200 --port P [--path /x] -- CMD ARGS...
+                                             exec CMD, poll GET every 1 ms; prints ms to first 200
+      free-port                              print a TCP port free on 127.0.0.1
+    """
+
+func die(_ message: String) -> Never {
+    let line = "vitals-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let command = args.first else { die(usage) }
+
+do {
+    var options = try CommandOptions(Array(args.dropFirst()))
+    switch command {
+    case "fill-history":
+        let db = try options.string("--db")
+        let days = try options.int("--days", default: 7)
+        try options.finish()
+        let report = try HistoryFiller.fill(path: db, days: days, nowMs: Clock.wallMs())
+        print(report)
+    case "time-get":
+        let port = try options.port()
+        let path = try options.string("--path", default: "/api/v1/system/stats")
+        let n = try options.int("-n", default: 50)
+        try options.finish()
+        print(try RequestTimer.run(port: port, path: path, count: n))
+    case "first-200":
+        let port = try options.port()
+        let path = try options.string("--path", default: "/api/v1/system/stats")
+        let cmd = options.rest
+        try options.finish()
+        guard !cmd.isEmpty else { die("first-200 needs -- CMD ARGS...") }
+        let ms = try FirstResponse.measure(port: port, path: path, command: cmd)
+        print(Fixed.format(ms, 2))
+    case "free-port":
+        try options.finish()
+        print(try FreePort.find())
+    case "-h", "--help", "help":
+        print(usage)
+    default:
+        die("unknown command \(command)\n\(usage)")
+    }
+} catch let e as BenchError {
+    die(e.message)
+} catch {
+    die("\(error)")
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Measures the performance figures Vitals promises and prints one table (name, value,
+# target, result). Run it through `make bench` (installs wrk, builds release first).
+# A full run takes about 3 minutes; the figures are only meaningful on a quiet machine.
+#
+#   make bench                                  everything, 60 s idle window
+#   BENCH_IDLE_SECONDS=10 ./scripts/bench.sh    quick run (shorter idle window)
+#   BENCH_WRK_SECONDS=5 BENCH_PEERS=0 ./scripts/bench.sh
+#   BENCH_VITALS=path/to/other/vitals ./scripts/bench.sh    bench another build of the daemon
+#
+# BENCH_PEERS=1 (default) also installs prometheus-node-exporter and glances when
+# possible and loads them with the same wrk command, for comparison; any failure there
+# only skips that row. Exit status: 0 when every target is met, 1 when one is missed,
+# 2 when the bench itself could not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VITALS=${BENCH_VITALS:-.build/release/vitals}
+TOOL=.build/release/vitals-bench
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
+PEERS=${BENCH_PEERS:-1}
+HISTORY_PATH="/api/v1/system/stats/history?range=7d&metrics=cpu.percent,memory.percent&points=1000"
+
+for f in "$VITALS" "$TOOL"; do
+    [ -x "$f" ] || { echo "bench: $f missing; run 'swift build -c release' (make bench does)" >&2; exit 2; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk missing; run ./scripts/deps.sh wrk" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitals-bench.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+# ---- table -------------------------------------------------------------------------------
+ROWS=()
+MISSED=0
+# row NAME VALUE TARGET RESULT
+row() { ROWS+=("$1|$2|$3|$4"); }
+# check NAME VALUE UNIT OP LIMIT: OP is "<" or ">="; VALUE may be "n/a" (a failed step).
+check() {
+    local name=$1 value=$2 unit=$3 op=$4 limit=$5 ok
+    if [ "$value" = "n/a" ]; then
+        row "$name" "n/a" "$op $limit $unit" "FAIL"; MISSED=1; return
+    fi
+    ok=$(awk -v v="$value" -v l="$limit" -v op="$op" 'BEGIN { print ((op == "<" ? v < l : v >= l) ? "pass" : "FAIL") }')
+    [ "$ok" = "pass" ] || MISSED=1
+    row "$name" "$value $unit" "$op $limit $unit" "$ok"
+}
+info() { row "$1" "$2" "-" "info"; }
+print_table() {
+    echo
+    printf '%-44s %-24s %-16s %s\n' "figure" "value" "target" "result"
+    printf '%-44s %-24s %-16s %s\n' "------" "-----" "------" "------"
+    local r name value target result
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r name value target result <<<"$r"
+        printf '%-44s %-24s %-16s %s\n' "$name" "$value" "$target" "$result"
+    done
+}
+
+# ---- daemon ------------------------------------------------------------------------------
+# start_vitals DATA_DIR: starts the daemon on a free port; sets VPID and VPORT.
+start_vitals() {
+    VPORT=$("$TOOL" free-port)
+    "$VITALS" --listen "127.0.0.1:$VPORT" --data-dir "$1" --log-level warn &
+    VPID=$!
+    PIDS+=("$VPID")
+    local i
+    for i in $(seq 1 500); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$VPORT/api/v1/system/stats" 2>/dev/null && return 0
+        kill -0 "$VPID" 2>/dev/null || { log "vitals exited during start-up"; return 1; }
+        sleep 0.01
+    done
+    log "vitals did not answer on port $VPORT within 5 s"; return 1
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# cpu_ticks PID: utime + stime. The fields after "(comm)" start at field 3 (state).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+now_ns() { date +%s%N; }
+kib_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# wrk_run URL: sets WRK_RPS and WRK_P99_MS (n/a when wrk fails), and WRK_ERRORS: empty,
+# or what went wrong (non-2xx answers, socket errors), which makes the figures suspect.
+wrk_run() {
+    local out
+    log "load average before wrk: $(cut -d' ' -f1-3 /proc/loadavg)"
+    WRK_RPS=n/a; WRK_P99_MS=n/a; WRK_ERRORS=""
+    if ! out=$(wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency "$1" 2>&1); then
+        log "wrk failed on $1: $out"; WRK_ERRORS="wrk failed"; return 0
+    fi
+    if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+        log "wrk saw errors on $1:"; grep -E 'Non-2xx|Socket errors' <<<"$out" >&2
+        # Compact, so the table stays aligned: e.g. "2005 non-2xx, 8 timeout".
+        WRK_ERRORS=$(awk '/^  Non-2xx/ { e[++n] = $NF " non-2xx" }
+            /Socket errors/ { gsub(",", ""); for (i = 3; i < NF; i += 2) if ($(i + 1) > 0) e[++n] = $(i + 1) " " $i }
+            END { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? ", " : ""), e[i] }' <<<"$out")
+    fi
+    WRK_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+    # wrk prints e.g. "99%  812.00us", "99%    1.23ms" or "99%    1.02s".
+    WRK_P99_MS=$(awk '$1 == "99%" {
+        v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+        printf "%.2f", (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : (u == "m" ? v * 60000 : v))) }' <<<"$out")
+    [ -n "$WRK_RPS" ] || WRK_RPS=n/a
+    [ -n "$WRK_P99_MS" ] || WRK_P99_MS=n/a
+}
+
+log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- 1. idle sampler cost and memory -----------------------------------------------------
+log "idle daemon: 5 s settle, then ${IDLE_SECONDS} s of sampling with no clients"
+mkdir -p "$WORK/idle"
+start_vitals "$WORK/idle" || exit 2
+sleep 5
+TCK=$(getconf CLK_TCK)
+c0=$(cpu_ticks "$VPID"); t0=$(now_ns)
+sleep "$IDLE_SECONDS"
+c1=$(cpu_ticks "$VPID"); t1=$(now_ns)
+idle_pct=$(awk -v c="$((c1 - c0))" -v hz="$TCK" -v ns="$((t1 - t0))" 'BEGIN { printf "%.3f", 100 * (c / hz) / (ns / 1e9) }')
+check "sampler CPU, idle (% of one core, ${IDLE_SECONDS} s)" "$idle_pct" "%" "<" 0.3
+rss_idle=$(mib "$(kib_field "$VPID" VmRSS)")
+hwm_idle=$(mib "$(kib_field "$VPID" VmHWM)")
+check "RSS after idle period (VmRSS)" "$rss_idle" "MiB" "<" 15
+check "peak RSS after idle period (VmHWM)" "$hwm_idle" "MiB" "<" 15
+
+# ---- 2. request throughput ---------------------------------------------------------------
+log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/stats"
+wrk_run "http://127.0.0.1:$VPORT/api/v1/system/stats"
+check "GET /system/stats throughput" "$WRK_RPS" "req/s" ">=" 50000
+check "GET /system/stats p99 latency" "$WRK_P99_MS" "ms" "<" 5
+if [ -n "$WRK_ERRORS" ]; then row "GET /system/stats errors under load" "$WRK_ERRORS" "none" "FAIL"; MISSED=1; fi
+log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/health"
+wrk_run "http://127.0.0.1:$VPORT/api/v1/system/health"
+info "GET /system/health throughput" "$WRK_RPS req/s"
+info "GET /system/health p99 latency" "$WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
+info "RSS after load (VmRSS / VmHWM)" "$(mib "$(kib_field "$VPID" VmRSS)") / $(mib "$(kib_field "$VPID" VmHWM)") MiB"
+stop_pid "$VPID"
+
+# ---- 3. 7-day history query --------------------------------------------------------------
+log "filling 7 days of synthetic history"
+mkdir -p "$WORK/history"
+"$TOOL" fill-history --db "$WORK/history/vitals.db" --days 7 >&2 || exit 2
+start_vitals "$WORK/history" || exit 2
+log "timing 50 history queries"
+if timing=$("$TOOL" time-get --port "$VPORT" --path "$HISTORY_PATH" -n 50); then
+    log "history: $timing"
+    hist_median=$(sed -n 's/.*median_ms=\([^ ]*\).*/\1/p' <<<"$timing")
+    hist_p99=$(sed -n 's/.*p99_ms=\([^ ]*\).*/\1/p' <<<"$timing")
+else
+    hist_median=n/a; hist_p99=n/a
+fi
+check "history 7d, 2 metrics, 1000 pts (median)" "$hist_median" "ms" "<" 20
+check "history 7d, 2 metrics, 1000 pts (p99)" "$hist_p99" "ms" "<" 20
+info "RSS after history queries (VmRSS / VmHWM)" "$(mib "$(kib_field "$VPID" VmRSS)") / $(mib "$(kib_field "$VPID" VmHWM)") MiB"
+stop_pid "$VPID"
+
+# ---- 4. start-up to first 200 ------------------------------------------------------------
+log "start-up to first 200, 5 runs (fresh data dir each)"
+starts=()
+for run in 1 2 3 4 5; do
+    port=$("$TOOL" free-port)
+    mkdir -p "$WORK/start$run"
+    if ms=$("$TOOL" first-200 --port "$port" -- "$VITALS" --listen "127.0.0.1:$port" \
+            --data-dir "$WORK/start$run" --log-level warn); then
+        starts+=("$ms")
+    fi
+done
+if [ ${#starts[@]} -eq 5 ]; then
+    start_median=$(printf '%s\n' "${starts[@]}" | sort -g | sed -n 3p)
+    log "start-up runs (ms): ${starts[*]}"
+else
+    start_median=n/a
+fi
+check "start-up to first 200 (median of 5)" "$start_median" "ms" "<" 100
+
+# ---- 5. peers, for comparison ------------------------------------------------------------
+# peer_run NAME PATH CMD...: starts CMD (which must listen on $PEER_PORT), loads PATH with wrk.
+peer_run() {
+    local name=$1 path=$2 pid i
+    shift 2
+    "$@" >"$WORK/$name.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    for i in $(seq 1 300); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PEER_PORT$path" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! curl -fsS -o /dev/null "http://127.0.0.1:$PEER_PORT$path" 2>/dev/null; then
+        log "$name did not answer on $path; skipped ($(tail -n 2 "$WORK/$name.log" | tr '\n' ' '))"
+        info "peer: $name" "skipped (not answering)"
+        stop_pid "$pid"; return 0
+    fi
+    log "wrk -t2 -c64 -d${WRK_SECONDS}s on $name $path"
+    wrk_run "http://127.0.0.1:$PEER_PORT$path"
+    info "peer: $name $path throughput" "$WRK_RPS req/s"
+    info "peer: $name $path p99 latency" "$WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
+    stop_pid "$pid"
+}
+if [ "$PEERS" = "1" ]; then
+    if ./scripts/deps.sh prometheus-node-exporter >"$WORK/deps-ne.log" 2>&1 \
+            && command -v prometheus-node-exporter >/dev/null; then
+        PEER_PORT=$("$TOOL" free-port)
+        # Its default cap of 40 concurrent requests would answer most of wrk's 64 with 503.
+        peer_run node_exporter /metrics prometheus-node-exporter \
+            --web.listen-address="127.0.0.1:$PEER_PORT" --web.max-requests=0
+    else
+        info "peer: node_exporter" "skipped (not installable)"
+    fi
+    # Its web server mode needs bottle, which is only a Recommends of the package.
+    if ./scripts/deps.sh glances python3-bottle >"$WORK/deps-glances.log" 2>&1 && command -v glances >/dev/null; then
+        PEER_PORT=$("$TOOL" free-port)
+        # Glances 3.x serves API v3; 4.x serves v4.
+        case "$(glances -V 2>/dev/null | head -n 1)" in
+            *v3.*|*" 3."*) gpath=/api/3/cpu ;;
+            *) gpath=/api/4/cpu ;;
+        esac
+        peer_run glances "$gpath" glances -w --disable-webui --bind 127.0.0.1 --port "$PEER_PORT"
+    else
+        info "peer: glances" "skipped (not installable)"
+    fi
+fi
+
+print_table
+exit "$MISSED"
