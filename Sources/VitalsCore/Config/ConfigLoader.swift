@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// What the command line asked for besides settings.
