@@ -28,7 +28,7 @@ let package = Package(
         // `make bench` helper: fills a history database, times requests and start-up.
         .executableTarget(
             name: "vitals-bench",
-            dependencies: ["VitalsCore", "CSQLite"],
+            dependencies: ["VitalsCore", "CSQLite", "CLinux"],
             path: "Sources/vitals-bench",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

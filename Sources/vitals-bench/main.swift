@@ -11,6 +11,8 @@ let usage = """
       first-200 --port P [--path /x] -- CMD ARGS...
                                              exec CMD, poll GET every 1 ms; prints ms to first 200
       free-port                              print a TCP port free on 127.0.0.1
+      ws-load --port P -n N [--seconds 30]   N WebSocket clients on system_stats: tick-to-receipt
+                                             delay (p50/p99/max) and missed ticks per client
     """
 
 func die(_ message: String) -> Never {
@@ -45,6 +47,12 @@ do {
         guard !cmd.isEmpty else { die("first-200 needs -- CMD ARGS...") }
         let ms = try FirstResponse.measure(port: port, path: path, command: cmd)
         print(Fixed.format(ms, 2))
+    case "ws-load":
+        let port = try options.port()
+        let n = try options.int("-n", default: 1000)
+        let seconds = try options.int("--seconds", default: 30)
+        try options.finish()
+        print(try WebSocketLoad.run(port: port, count: n, seconds: seconds))
     case "free-port":
         try options.finish()
         print(try FreePort.find())
