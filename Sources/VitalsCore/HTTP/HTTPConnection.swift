@@ -20,6 +20,9 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private var stopParsing = false
     private var readShutdown = false
     private var writeInterest = false
+    /// Set by `closeGracefully`: when the socket is closed whatever happens.
+    private var lingerDeadlineMs: Int64?
+    private var sentFin = false
     private(set) var isClosed = false
     private var upgraded: UpgradedProtocol?
     private var lastActivityMs: Int64
@@ -63,6 +66,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             if n == 0 {
                 // Peer finished sending. Answer what is buffered, then close.
                 readShutdown = true
+                updateInterest()
                 if upgraded == nil && !awaitingWorker && output.isEmpty && input.isEmpty { close(flush: false); return }
                 closeWhenFlushed = true
                 break
@@ -72,9 +76,16 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             close(flush: false)
             return
         }
+        if lingerDeadlineMs != nil {
+            input.consume(input.readableCount)
+            if readShutdown { close(flush: false) }
+            return
+        }
         if let upgraded {
             input.withReadable { upgraded.received($0) }
             input.consume(input.readableCount)
+            // The peer is gone without finishing its protocol: send what is owed, then close.
+            if readShutdown && !isClosed && lingerDeadlineMs == nil { close(flush: true) }
             return
         }
         processRequests()
@@ -239,6 +250,10 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         output.shrinkIfIdle(above: 256 * 1024)
         if closeWhenFlushed && !awaitingWorker {
             close(flush: false)
+        } else if lingerDeadlineMs != nil && !sentFin {
+            sentFin = true
+            shutdown(fd, Int32(SHUT_WR))
+            if readShutdown { close(flush: false) }
         }
     }
 
@@ -257,8 +272,21 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private func setWriteInterest(_ on: Bool) {
         guard on != writeInterest, !isClosed else { return }
         writeInterest = on
-        let base = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
-        loop.modify(fd: fd, events: on ? base | EPOLLOUT.rawValue : base)
+        updateInterest()
+    }
+
+    /// Once the peer's side is shut, input readiness is level-triggered forever: stop
+    /// asking for it (HUP and ERR still arrive) so the loop does not spin.
+    private func updateInterest() {
+        guard !isClosed else { return }
+        let read = readShutdown ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
+    }
+
+    func closeGracefully(lingerMs: Int64) {
+        guard !isClosed, lingerDeadlineMs == nil else { return }
+        lingerDeadlineMs = loop.nowMs + lingerMs
+        flush()
     }
 
     func close(flush: Bool) {
@@ -280,6 +308,10 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
 
     /// Called about twice a second: slow requests get 408, idle keep-alive sockets are closed.
     func sweep(nowMs: Int64) {
+        if let deadline = lingerDeadlineMs {
+            if nowMs >= deadline { close(flush: false) }
+            return
+        }
         if let upgraded { upgraded.tick(nowMs: nowMs); return }
         if awaitingWorker { return }
         if let started = requestStartedMs, nowMs - started > Int64(server.options.headerTimeoutMs) {
