@@ -20,6 +20,9 @@ run: release
 test: deps
 	$(SWIFT) test
 
+conformance: release
+	@./scripts/conformance.sh
+
 bench: deps
 	@./scripts/deps.sh wrk
 	$(SWIFT) build -c release
