@@ -23,6 +23,9 @@ run: release
 test: deps
 	$(SWIFT) test
 
+conformance: release
+	@./scripts/conformance.sh
+
 bench: deps
 	@./scripts/deps.sh wrk
 	$(SWIFT) build $(RELEASE_FLAGS)

@@ -13,7 +13,8 @@ final class TestDaemon {
     static let readToken = "read-token-0123456789abcdef"
 
     init(procRoot: String = ProcFixtures.path("proc-basic"), sysRoot: String = ProcFixtures.path("sys-basic"),
-         dataDir: String? = nil, samplerThread: Bool = false, configure: (inout VitalsConfig) -> Void = { _ in }) throws {
+         dataDir: String? = nil, samplerThread: Bool = false, auth: AuthPolicy? = nil,
+         configure: (inout VitalsConfig) -> Void = { _ in }) throws {
         var c = VitalsConfig()
         c.port = 0
         c.dataDir = dataDir ?? dir.path
@@ -24,7 +25,7 @@ final class TestDaemon {
         configure(&c)
         config = c
         Log.setLevel(c.logLevel)
-        app = try VitalsApp(config: c, procRoot: procRoot, sysRoot: sysRoot)
+        app = try VitalsApp(config: c, procRoot: procRoot, sysRoot: sysRoot, auth: auth)
         port = try app.start(samplerThread: samplerThread)
     }
 

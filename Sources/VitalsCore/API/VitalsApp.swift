@@ -11,6 +11,8 @@ public final class VitalsApp: Sendable {
     public let store: HistoryStore?
     public let storeOpenError: String?
     public let auth: AuthPolicy
+    /// WebSocket topics: other parts of the daemon publish events here.
+    public let hub: TopicHub
     public let startedMs: Int64
     let processTable: ProcessTable
     let now: @Sendable () -> Int64
@@ -19,16 +21,21 @@ public final class VitalsApp: Sendable {
     private let serverBox = Mutex<HTTPServer?>(nil)
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
-    ///   `now` is the wall clock in ms.
+    ///   `now` is the wall clock in ms; `auth` replaces the policy built from config
+    ///   (tests need token-protected reads without binding a non-loopback address).
     public init(config: VitalsConfig, procRoot: String = "/proc", sysRoot: String = "/sys",
-                now: @escaping @Sendable () -> Int64 = { Clock.wallMs() }) throws(ConfigError) {
+                now: @escaping @Sendable () -> Int64 = { Clock.wallMs() }, auth: AuthPolicy? = nil) throws(ConfigError) {
         self.config = config
         self.now = now
         self.startedMs = now()
         guard makeDirectories(config.dataDir) else {
             throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
         }
-        auth = try AuthPolicy.load(config)
+        if let auth {
+            self.auth = auth
+        } else {
+            self.auth = try AuthPolicy.load(config)
+        }
 
         // A database that cannot be opened must not stop live stats: health reports it.
         var openError: String? = nil
@@ -55,8 +62,11 @@ public final class VitalsApp: Sendable {
         sampler = Sampler(intervalMs: config.samplingIntervalMs, host: HostSampler(procRoot: procRoot, sysRoot: sysRoot),
                           gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store)
         let seenGPUs = gpuCountSeen
-        sampler.onSnapshot { snap, _ in
+        let hub = TopicHub(clock: now)
+        self.hub = hub
+        sampler.onSnapshot { snap, json in
             seenGPUs.noteCount(snap.gpu.devices.count)
+            hub.publish(.systemStats, data: json, ts: snap.ts)
         }
     }
 
@@ -68,6 +78,7 @@ public final class VitalsApp: Sendable {
         addProcessRoutes(&r)
         addSavedSnapshotRoutes(&r)
         addIndexRoutes(&r)
+        addWebSocketRoutes(&r)
         return r
     }
 

@@ -142,6 +142,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     private var connections: [Int32: HTTPConnection] = [:]
     private var cachedDateSecond: Int = -1
     private var cachedDate = ""
+    /// Read buffer shared by this loop's upgraded connections (see HTTPConnection.readUpgraded).
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     var options: HTTPServerOptions { server.options }
     var workers: DispatchQueue { server.workers }
 
@@ -150,6 +152,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
         self.listenFd = listenFd
         self.server = server
     }
+
+    deinit { scratch.deallocate() }
 
     func run() {
         loop.register(fd: listenFd, events: EPOLLIN.rawValue, handler: self)

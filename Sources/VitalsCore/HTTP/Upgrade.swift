@@ -16,6 +16,13 @@ public protocol UpgradedTransport: AnyObject {
     func send(_ bytes: UnsafeRawBufferPointer)
     /// Closes the socket once queued output is written (or at once with `flush: false`).
     func close(flush: Bool)
+    /// Ends the connection without losing the last bytes sent: write what is queued, shut
+    /// down our sending side (FIN), read and discard until the peer closes, then close.
+    /// Closing with unread input would send RST, which can destroy data the peer has not
+    /// read yet (RFC 6455 7.1.1 wants the server to close first, cleanly). After
+    /// `lingerMs` the socket is closed whatever state it is in. The protocol receives
+    /// nothing more once this is called.
+    func closeGracefully(lingerMs: Int64)
 }
 
 /// A protocol that took over a connection (WebSocket). Called on the loop thread only.
