@@ -20,6 +20,8 @@ TOOL=.build/release/vitals-bench
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
 PEERS=${BENCH_PEERS:-1}
+WS_CLIENTS=${BENCH_WS_CLIENTS:-1000 10000}
+WS_SECONDS=${BENCH_WS_SECONDS:-60}
 HISTORY_PATH="/api/v1/system/stats/history?range=7d&metrics=cpu.percent,memory.percent&points=1000"
 
 for f in "$VITALS" "$TOOL"; do
@@ -182,7 +184,43 @@ else
 fi
 check "start-up to first 200 (median of 5)" "$start_median" "ms" "<" 100
 
-# ---- 5. peers, for comparison ------------------------------------------------------------
+# ---- 5. WebSocket fan-out: N subscribers to system_stats ---------------------------------
+# Every client must receive every tick (seq without gaps); the delay is tick (`ts`) to
+# arrival at the client, which runs on the same 2 cores as the daemon.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+for n in $WS_CLIENTS; do
+    log "WebSocket: $n clients subscribed to system_stats for ${WS_SECONDS} s"
+    mkdir -p "$WORK/ws$n"
+    VITALS_LIMITS_MAX_CONNECTIONS=$((n + 1000)) start_vitals "$WORK/ws$n"
+    "$TOOL" ws-load --port "$VPORT" -n "$n" --seconds "$WS_SECONDS" > "$WORK/ws$n.out" &
+    loader=$!
+    PIDS+=("$loader")
+    sleep 4  # connections open and the loader's 2 s warm-up begins
+    c0=$(cpu_ticks "$VPID"); t0=$(now_ns)
+    if wait "$loader"; then out=$(cat "$WORK/ws$n.out"); else out=""; fi
+    c1=$(cpu_ticks "$VPID"); t1=$(now_ns)
+    log "ws-load: $out"
+    if [ -n "$out" ]; then
+        p99=$(kv "$out" delay_p99_ms); missing=$(kv "$out" clients_missing); upgraded=$(kv "$out" upgraded)
+    else
+        p99=n/a; missing=n/a; upgraded=0
+    fi
+    limit=50; [ "$n" -ge 10000 ] && limit=200
+    check "ws $n clients: p99 tick-to-receipt delay" "$p99" "ms" "<" "$limit"
+    if [ "$missing" = "0" ] && [ "$upgraded" = "$n" ]; then
+        row "ws $n clients: every client got every tick" "yes ($(kv "$out" max_per_client) ticks each)" "yes" "pass"
+    else
+        row "ws $n clients: every client got every tick" "no (missing $missing, upgraded $upgraded)" "yes" "FAIL"; MISSED=1
+    fi
+    cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz / ((t1 - t0) / 1e9) * 100 }')
+    info "ws $n clients: daemon CPU (% of one core)" "$cpu %"
+    rss=$(mib "$(kib_field "$VPID" VmHWM)")
+    if [ "$n" -le 1000 ]; then check "ws $n clients: daemon peak RSS" "$rss" "MiB" "<" 40; else info "ws $n clients: daemon peak RSS" "$rss MiB"; fi
+    stop_pid "$VPID"
+done
+
+# ---- 6. peers, for comparison ------------------------------------------------------------
 # peer_run NAME PATH CMD...: starts CMD (which must listen on $PEER_PORT), loads PATH with wrk.
 peer_run() {
     local name=$1 path=$2 pid i
