@@ -21,7 +21,7 @@ run: release
 	$(RELEASE) --config $(CONFIG)
 
 test: deps
-	$(SWIFT) test
+	@./scripts/test.sh
 
 conformance: release
 	@./scripts/conformance.sh
