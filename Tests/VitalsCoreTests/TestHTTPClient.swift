@@ -18,16 +18,7 @@ final class TestHTTPClient {
     private var buffer: [UInt8] = []
 
     init(port: Int, timeoutMs: Int = 5000) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestError("socket failed") }
-        var tv = timeval(tv_sec: timeoutMs / 1000, tv_usec: Int((timeoutMs % 1000) * 1000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = in_port_t(UInt16(port).bigEndian)
-        sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { close(fd); throw TestError("connect to \(port) failed: \(String(cString: strerror(errno)))") }
+        fd = try connectLoopback(port: port, timeoutMs: timeoutMs)
     }
 
     deinit { close(fd) }
@@ -129,3 +120,23 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+
+/// A blocking TCP socket connected to 127.0.0.1:`port`, with a receive timeout so a test
+/// that waits for an answer that never comes fails instead of hanging.
+/// `receiveBuffer` (SO_RCVBUF, set before connecting) makes a small window for stalled readers.
+func connectLoopback(port: Int, timeoutMs: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestError("socket failed") }
+    if var size = receiveBuffer {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    var tv = timeval(tv_sec: timeoutMs / 1000, tv_usec: Int((timeoutMs % 1000) * 1000))
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    var sa = sockaddr_in()
+    sa.sin_family = sa_family_t(AF_INET)
+    sa.sin_port = in_port_t(UInt16(port).bigEndian)
+    sa.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard rc == 0 else { close(fd); throw TestError("connect to \(port) failed: \(String(cString: strerror(errno)))") }
+    return fd
+}

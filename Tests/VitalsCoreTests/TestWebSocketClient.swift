@@ -24,18 +24,7 @@ final class TestWebSocketClient {
 
     /// `receiveBuffer`: SO_RCVBUF set before connecting (a small window for a stalled reader).
     init(port: Int, timeoutMs: Int = 3000, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestError("socket failed") }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        setTimeout(ms: timeoutMs)
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = in_port_t(UInt16(port).bigEndian)
-        sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { close(fd); throw TestError("connect to \(port) failed") }
+        fd = try connectLoopback(port: port, timeoutMs: timeoutMs, receiveBuffer: receiveBuffer)
     }
 
     deinit { close(fd) }
