@@ -38,9 +38,16 @@ case .help:
 case .version:
     print("vitals \(VitalsApp.version)")
     exit(0)
-case .run(let config):
+case .run(var config):
     Log.setLevel(config.logLevel)
     let fdLimit = raiseFileDescriptorLimit()
+    // More connections than descriptors would only end in failed accepts; keep headroom
+    // for the database, NVML and /proc reads.
+    if fdLimit > 0 && config.maxConnections > fdLimit - 64 {
+        Log.warn("limits.max_connections lowered to fit the file descriptor limit",
+                 ["configured": config.maxConnections, "fd_limit": fdLimit, "now": max(16, fdLimit - 64)])
+        config.maxConnections = max(16, fdLimit - 64)
+    }
     let app: VitalsApp
     do {
         app = try VitalsApp(config: config)

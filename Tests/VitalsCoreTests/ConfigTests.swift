@@ -56,6 +56,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(f.listenAddress, "0.0.0.0")
         XCTAssertEqual(f.dataDir, "/tmp/x")
         XCTAssertEqual(f.logLevel, .debug)
+        XCTAssertTrue(error(env: ["VITALS_STORAGE_RETENTION_RAW": "1e300"]).hasPrefix("config: VITALS_STORAGE_RETENTION_RAW=1e300: must be a duration"))
         XCTAssertEqual(error(env: ["VITALS_SERVER_PORT": "abc"]), #"config: VITALS_SERVER_PORT=abc: must be an integer from 0 to 65535"#)
         let v6 = try load(["--listen", "[::1]:9300"])
         XCTAssertEqual(v6.listenAddress, "::1")

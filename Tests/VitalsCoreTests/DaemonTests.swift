@@ -59,6 +59,12 @@ final class DaemonTests: XCTestCase {
         XCTAssertEqual(try d.get("/api/v1/system/stats/history?range=1h&hours=2").status, 400)
         XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z").status, 400)
         XCTAssertEqual(try d.get("/api/v1/system/stats/history?hours=1.5&points=10").status, 200)
+        // Times past the year 9999 once crashed the daemon with an Int64 overflow.
+        XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=1e19").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=0&to=9223372036854775000").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=0&to=9000000000000000000&points=1").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=-5").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/health").status, 200)
         XCTAssertEqual(try d.get("/api/v1/system/stats/history?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00.5%2B01:00").status, 200)
     }
 

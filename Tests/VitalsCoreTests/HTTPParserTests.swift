@@ -113,4 +113,34 @@ final class HTTPParserTests: XCTestCase {
         guard case .incomplete(let expects) = r else { return XCTFail("expected incomplete") }
         XCTAssertTrue(expects)
     }
+
+    func testFramingLeniencyFromReviewIsRejected() {
+        // A bare CR must not end the request line (it would swallow the next byte).
+        XCTAssertEqual(failureStatus(parseAll("GET / HTTP/1.1\rXHost: a\r\n\r\n").1), 400)
+        // Chunk extensions with a bare LF, and malformed trailers.
+        XCTAssertEqual(failureStatus(parseAll("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;\nxx\r\n{}\r\n0\r\n\r\n").1), 400)
+        XCTAssertEqual(failureStatus(parseAll("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\nZ\r\n\r\n").1), 400)
+        XCTAssertEqual(failureStatus(parseAll("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nno colon\r\n\r\n").1), 400)
+        // Endless trailers are cut off at the header limit as a whole.
+        let trailers = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + String(repeating: "X-a: b\r\n", count: 400)
+        XCTAssertEqual(failureStatus(parseAll(trailers, chunkSize: 64).1), 431)
+        // Endless blank lines before a request count against the head limit.
+        XCTAssertEqual(failureStatus(parseAll(String(repeating: "\r\n", count: 600), chunkSize: 100).1), 431)
+        XCTAssertEqual(failureStatus(parseAll("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").1), 400)
+        XCTAssertEqual(failureStatus(parseAll("GET / HTTP/1.1\r\nHost:\r\n\r\n").1), 400)
+        // HTTP/1.0 Expect is ignored, not answered with 100 or 417.
+        var parser = HTTPParser(maxHeaderBytes: 1024, maxBodyBytes: 1024)
+        let head = Array("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8)
+        guard case .incomplete(let expects) = head.withUnsafeBufferPointer({ parser.parse($0) }) else { return XCTFail("expected incomplete") }
+        XCTAssertFalse(expects)
+        XCTAssertEqual(parseAll("GET / HTTP/1.0\r\nExpect: something\r\n\r\n").0.count, 1)
+    }
+
+    func testChunkedBodyInManyReadsWithTrailer() {
+        var text = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for _ in 0..<50 { text += "a\r\n0123456789\r\n" }
+        text += "0\r\nX-Sum: 500\r\n\r\n"
+        let (reqs, _) = parseAll(text, chunkSize: 7, maxBody: 4096)
+        XCTAssertEqual(reqs.first?.body.count, 500)
+    }
 }

@@ -8,7 +8,7 @@ final class HTTPServerTests: XCTestCase {
         let d = try TestDaemon()
         let c = try TestHTTPClient(port: d.port)
         for _ in 0..<3 {
-            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let r = try XCTUnwrap(c.readResponse())
             XCTAssertEqual(r.status, 200)
             XCTAssertEqual(r.headers["content-type"], "application/json")
@@ -22,7 +22,7 @@ final class HTTPServerTests: XCTestCase {
         let d = try TestDaemon()
         let c = try TestHTTPClient(port: d.port)
         // The history route runs on a worker; the stats route inline. Order must hold.
-        c.send("GET /api/v1/system/stats/history?range=1m HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/system/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.send("GET /api/v1/system/stats/history?range=1m HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/system/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let a = try XCTUnwrap(c.readResponse())
         let b = try XCTUnwrap(c.readResponse())
         let h = try XCTUnwrap(c.readResponse())
@@ -54,7 +54,7 @@ final class HTTPServerTests: XCTestCase {
     func testHeadHasLengthButNoBody() throws {
         let d = try TestDaemon()
         let c = try TestHTTPClient(port: d.port)
-        c.send("HEAD /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.send("HEAD /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\nGET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let head = try XCTUnwrap(c.readResponse(head: true))
         XCTAssertEqual(head.status, 200)
         XCTAssertGreaterThan(Int(head.headers["content-length"] ?? "0") ?? 0, 100)
@@ -66,24 +66,24 @@ final class HTTPServerTests: XCTestCase {
     func testBodyAndHeaderLimits() throws {
         let d = try TestDaemon { $0.maxBodyBytes = 2048; $0.maxHeaderBytes = 1024 }
         let c = try TestHTTPClient(port: d.port)
-        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n")
         XCTAssertEqual(c.readResponse()?.status, 413)
 
         let c2 = try TestHTTPClient(port: d.port)
-        c2.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "y", count: 3000))\r\n\r\n")
+        c2.send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: \(String(repeating: "y", count: 3000))\r\n\r\n")
         XCTAssertEqual(c2.readResponse()?.status, 431)
     }
 
     func testSlowHeaderGets408AndIdleKeepAliveIsClosed() throws {
         let d = try TestDaemon { $0.headerTimeoutMs = 300; $0.keepAliveTimeoutMs = 400 }
         let slow = try TestHTTPClient(port: d.port)
-        slow.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n")
+        slow.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n")
         let r = try XCTUnwrap(slow.readResponse())
         XCTAssertEqual(r.status, 408)
         XCTAssertTrue(slow.waitForClose())
 
         let idle = try TestHTTPClient(port: d.port)
-        idle.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        idle.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
         XCTAssertEqual(idle.readResponse()?.status, 200)
         let started = Date()
         XCTAssertTrue(idle.waitForClose())
@@ -95,7 +95,7 @@ final class HTTPServerTests: XCTestCase {
         var held: [TestHTTPClient] = []
         for _ in 0..<16 {
             let c = try TestHTTPClient(port: d.port)
-            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
             XCTAssertEqual(c.readResponse()?.status, 200)
             held.append(c)
         }
@@ -107,7 +107,7 @@ final class HTTPServerTests: XCTestCase {
     func testExpectContinueAndChunkedUpload() throws {
         let d = try TestDaemon()
         let c = try TestHTTPClient(port: d.port)
-        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestDaemon.adminToken)\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
+        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(TestDaemon.adminToken)\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
         XCTAssertEqual(c.readResponse()?.status, 100)
         c.send("9\r\n{\"label\":\r\n6\r\n\"demo\"\r\n1\r\n}\r\n0\r\n\r\n")
         let r = try XCTUnwrap(c.readResponse())
@@ -136,5 +136,65 @@ final class HTTPServerTests: XCTestCase {
         let plain = try TestHTTPClient.request(port: d.port, "OPTIONS", "/api/v1/system/stats")
         XCTAssertEqual(plain.status, 204)
         XCTAssertEqual(plain.headers["allow"], "GET, HEAD, OPTIONS")
+    }
+
+    func testDNSRebindingHostIsRefusedOnLoopback() throws {
+        let d = try TestDaemon { $0.allowedHosts = ["vitals.lan"] }
+        let c0 = try TestHTTPClient(port: d.port)
+        c0.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: evil.example:\(d.port)\r\n\r\n")
+        let evil = try XCTUnwrap(c0.readResponse())
+        XCTAssertEqual(evil.status, 403)
+        XCTAssertEqual(try evil.json()["error"]?["code"]?.stringValue, "host_not_allowed")
+        for host in ["localhost:\(d.port)", "127.0.0.1", "[::1]:\(d.port)", "VITALS.lan:80"] {
+            let c = try TestHTTPClient(port: d.port)
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
+            XCTAssertEqual(c.readResponse()?.status, 200, host)
+        }
+    }
+
+    func testHTTP10KeepAliveIsExplicit() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        c.send("GET /api/v1/system/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let r = try XCTUnwrap(c.readResponse())
+        XCTAssertEqual(r.headers["connection"], "keep-alive")
+        c.send("GET /api/v1/system/health HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(c.readResponse()?.headers["connection"], "close")
+        XCTAssertTrue(c.waitForClose())
+    }
+
+    /// A client that pipelines without ever reading: the server must stop reading (the
+    /// client's sends block) instead of buffering without bound, and drop it once it has
+    /// taken nothing for the keep-alive timeout.
+    func testPipelinerThatNeverReadsIsBoundedAndDropped() throws {
+        let d = try TestDaemon { $0.keepAliveTimeoutMs = 1000 }
+        let fd = try connectLoopback(port: d.port, timeoutMs: 5000, receiveBuffer: 4096)
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let req = Array("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+        var batch: [UInt8] = []
+        for _ in 0..<1000 { batch += req }
+        var sent = 0
+        let deadline = Date().addingTimeInterval(5)
+        var blocked = false
+        while Date() < deadline && sent < 512 * 1024 * 1024 {
+            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n; continue }
+            if errno == EAGAIN { blocked = true; usleep(100_000); if Date() > deadline { break }; continue }
+            break
+        }
+        XCTAssertTrue(blocked, "the server kept reading without bound (sent \(sent) bytes)")
+        XCTAssertLessThan(sent, 64 * 1024 * 1024)
+        // Still never reading: after the keep-alive timeout the server gives up on us.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        Thread.sleep(forTimeInterval: 2.5)
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var sawEnd = false
+        for _ in 0..<2000 {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { sawEnd = true; break }
+        }
+        XCTAssertTrue(sawEnd, "connection still open")
+        XCTAssertEqual(d.app.server?.connectionCount, 0)
     }
 }

@@ -32,12 +32,12 @@ public enum HistoryRequest {
             from = nowMs - Int64(hours * 3_600_000)
         } else if let f = q["from"] {
             guard let fv = parseTime(f) else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "from=\(f) must be an ISO 8601 time or epoch seconds/milliseconds"))
+                return .failure(HTTPResponse.error(400, "invalid_parameter", "from=\(f) must be an ISO 8601 time or epoch seconds/milliseconds between 1970 and 9999"))
             }
             from = fv
             if let t = q["to"] {
                 guard let tv = parseTime(t) else {
-                    return .failure(HTTPResponse.error(400, "invalid_parameter", "to=\(t) must be an ISO 8601 time or epoch seconds/milliseconds"))
+                    return .failure(HTTPResponse.error(400, "invalid_parameter", "to=\(t) must be an ISO 8601 time or epoch seconds/milliseconds between 1970 and 9999"))
                 }
                 to = tv
             }
@@ -79,12 +79,17 @@ public enum HistoryRequest {
         return .success(HistoryQuery(from: from, to: to, metrics: metrics, points: points))
     }
 
-    /// ISO 8601, or epoch seconds (below 10^11) / milliseconds.
+    /// ISO 8601, or epoch seconds (below 10^11) / milliseconds, from 1970 to the year 9999.
     static func parseTime(_ s: String) -> Int64? {
-        if let n = Double(s), n.isFinite, n >= 0 {
-            return n < 1e11 ? Int64(n * 1000) : Int64(n)
+        let ms: Int64?
+        if let n = Double(s), n.isFinite {
+            let scaled = n < 1e11 ? n * 1000 : n
+            ms = scaled >= 0 && scaled <= Double(HistoryTierPlan.maxTimestampMs) ? Int64(scaled) : nil
+        } else {
+            ms = TimeFormat.parseISO8601(s)
         }
-        return TimeFormat.parseISO8601(s)
+        guard let ms, ms >= 0, ms <= HistoryTierPlan.maxTimestampMs else { return nil }
+        return ms
     }
 
     public static func encode(_ r: HistoryResult, query: HistoryQuery) -> [UInt8] {

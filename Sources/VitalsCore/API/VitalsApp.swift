@@ -100,6 +100,7 @@ public final class VitalsApp: Sendable {
         o.headerTimeoutMs = config.headerTimeoutMs
         o.keepAliveTimeoutMs = config.keepAliveTimeoutMs
         o.corsOrigins = Set(config.corsOrigins)
+        o.allowedHosts = config.hostAllowlist
         let auth = self.auth
         let server = HTTPServer(options: o, router: makeRouter(), authorize: { auth.authorize($0, $1) })
         let port = try server.start()

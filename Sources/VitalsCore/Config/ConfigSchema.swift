@@ -98,7 +98,7 @@ enum ConfigKind {
         case "m": factor = 60_000
         case "h": factor = 3_600_000
         case "d": factor = 86_400_000
-        default: return Double(s).flatMap { $0.isFinite && $0 > 0 ? Int64($0 * 1000) : nil }
+        default: return Double(s).flatMap { $0.isFinite && $0 > 0 && $0 < 1e9 ? Int64($0 * 1000) : nil }
         }
         guard let n = Double(s.dropLast()), n.isFinite, n > 0, n < 1e9 else { return nil }
         return Int64(n * factor)
@@ -118,6 +118,7 @@ enum ConfigSchema {
         ConfigKind.string("server.listen", "must be an IPv4/IPv6 address or \"localhost\"", { isListenAddress($0) }) { $0.listenAddress = $1 ?? "127.0.0.1" },
         ConfigKind.int("server.port", 0...65535) { $0.port = $1 },
         ConfigKind.int("server.io_threads", 1...64) { $0.ioThreads = $1 },
+        ConfigKind.stringList("server.allowed_hosts", "host names without port, like \"vitals.lan\"", { !$0.isEmpty && !$0.contains(":") && !$0.contains("/") && !$0.contains(" ") || $0.hasPrefix("[") }) { $0.allowedHosts = $1 },
         ConfigKind.stringList("server.cors_origins", "origins like \"http://host:port\"", { isOrigin($0) }) { $0.corsOrigins = $1 },
 
         ConfigKind.string("storage.data_dir", "must be a non-empty directory path") { $0.dataDir = $1 ?? "./data" },
@@ -147,7 +148,7 @@ enum ConfigSchema {
         ConfigKind.bool("websocket.echo_endpoint") { $0.wsEchoEndpoint = $1 },
         ConfigKind.int("websocket.ping_interval_ms", 1000...3_600_000) { $0.wsPingIntervalMs = $1 },
         ConfigKind.int("websocket.pong_timeout_ms", 500...600_000) { $0.wsPongTimeoutMs = $1 },
-        ConfigKind.int("websocket.max_message_bytes", 125...67_108_864) { $0.wsMaxMessageBytes = $1 },
+        ConfigKind.int("websocket.max_message_bytes", 125...16_777_216) { $0.wsMaxMessageBytes = $1 },
         ConfigKind.int("websocket.max_queued_events", 1...1_000_000) { $0.wsMaxQueuedEvents = $1 },
     ]
 

@@ -6,6 +6,8 @@ public struct VitalsConfig: Sendable, Equatable {
     public var port = 8089
     public var ioThreads = 1
     public var corsOrigins: [String] = []
+    /// Extra names the Host header may carry (beyond loopback names and the listen address).
+    public var allowedHosts: [String] = []
 
     // storage
     public var dataDir = "./data"
@@ -43,13 +45,24 @@ public struct VitalsConfig: Sendable, Equatable {
     public var wsEchoEndpoint = false
     public var wsPingIntervalMs = 20_000
     public var wsPongTimeoutMs = 10_000
-    public var wsMaxMessageBytes = 1024 * 1024
+    public var wsMaxMessageBytes = 64 * 1024
     public var wsMaxQueuedEvents = 256
 
     public init() {}
 
     public var databasePath: String {
         databaseFile.hasPrefix("/") ? databaseFile : (dataDir.hasSuffix("/") ? dataDir : dataDir + "/") + databaseFile
+    }
+
+    /// Host names requests may carry, or nil for any. On a loopback bind only loopback names
+    /// (and configured ones) are answered, which defeats DNS rebinding; elsewhere tokens
+    /// guard reads, and the list applies only when configured.
+    public var hostAllowlist: Set<String>? {
+        if !isLoopbackBind && allowedHosts.isEmpty { return nil }
+        var names: Set<String> = ["localhost", "127.0.0.1", "[::1]"]
+        names.insert(listenAddress.contains(":") ? "[\(listenAddress.lowercased())]" : listenAddress.lowercased())
+        for h in allowedHosts { names.insert(h.lowercased()) }
+        return names
     }
 
     /// True for 127.0.0.0/8, ::1 and "localhost": the only binds where reads are open by default.

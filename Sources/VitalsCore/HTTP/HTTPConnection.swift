@@ -15,6 +15,8 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     /// requests wait so that responses leave in request order.
     private var awaitingWorker = false
     private var sentContinue = false
+    /// The request being answered is HTTP/1.0: keep-alive must then be said explicitly.
+    private var http10 = false
     private var closeWhenFlushed = false
     /// A response said `Connection: close` (or the request was malformed): parse nothing more.
     private var stopParsing = false
@@ -26,8 +28,13 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private(set) var isClosed = false
     private var upgraded: UpgradedProtocol?
     private var lastActivityMs: Int64
+    /// Last time the kernel took output from us: a peer that reads nothing for the
+    /// keep-alive timeout while we owe it bytes is dropped.
+    private var lastWriteProgressMs: Int64
     private var requestStartedMs: Int64?
     private static let maxPendingOutput = 4 * 1024 * 1024
+    /// How long a closing connection waits for the peer's FIN after ours.
+    private static let lingerMs: Int64 = 1_000
 
     init(fd: Int32, peer: String, loop: EventLoop, server: HTTPServerLoop) {
         self.fd = fd
@@ -36,6 +43,17 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         self.server = server
         self.parser = HTTPParser(maxHeaderBytes: server.options.maxHeaderBytes, maxBodyBytes: server.options.maxBodyBytes)
         self.lastActivityMs = loop.nowMs
+        self.lastWriteProgressMs = loop.nowMs
+    }
+
+    /// Bytes of unparsed input we are willing to hold: one whole request at the limits.
+    private var inputLimit: Int { server.options.maxHeaderBytes + server.options.maxBodyBytes + 65_536 }
+
+    /// Reading stops while the peer is not taking its answers or has sent more than one
+    /// request can hold; level-triggered EPOLLIN would otherwise grow the buffers without bound.
+    private var readPaused: Bool {
+        upgraded == nil && lingerDeadlineMs == nil
+            && (output.readableCount > Self.maxPendingOutput || input.readableCount > inputLimit)
     }
 
     var pendingOutputBytes: Int { output.readableCount }
@@ -43,9 +61,12 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     // MARK: events
 
     func handleEvents(_ events: UInt32) {
+        // HUP (both directions shut) and ERR (reset) cannot be masked and nothing more can be
+        // delivered: close, or the level-triggered loop would spin on them.
+        if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { close(flush: false); return }
         if events & EPOLLOUT.rawValue != 0 { writable() }
         if isClosed { return }
-        if events & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 {
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
             readAvailable()
         }
     }
@@ -53,6 +74,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private func readAvailable() {
         guard !readShutdown else { return }
         if let upgraded { readUpgraded(upgraded); return }
+        if lingerDeadlineMs != nil { discardInput(); return }
         let fd = self.fd
         while true {
             let n = input.writeWithUnsafeTail(minimum: 16 * 1024) { tail in
@@ -60,8 +82,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             }
             if n > 0 {
                 lastActivityMs = loop.nowMs
-                if n < 16 * 1024 { break }
-                if upgraded == nil && input.readableCount > server.options.maxHeaderBytes + server.options.maxBodyBytes + 65536 { break }
+                if n < 16 * 1024 || input.readableCount > inputLimit { break }
                 continue
             }
             if n == 0 {
@@ -79,6 +100,21 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         }
         processRequests()
         if readShutdown && !awaitingWorker && output.isEmpty && !isClosed { close(flush: false) }
+        updateInterest()
+    }
+
+    /// While lingering: read and drop whatever the peer still sends, until its FIN.
+    private func discardInput() {
+        let scratch = server.scratch
+        guard let base = scratch.baseAddress else { return }
+        for _ in 0..<16 {
+            let n = recv(fd, base, scratch.count, 0)
+            if n > 0 { continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            close(flush: false) // EOF or error: the peer is done
+            return
+        }
     }
 
     /// Upgraded connections read into the loop's shared scratch buffer and hand the bytes
@@ -133,8 +169,8 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
                 return
             case .failure(let status, let message):
                 input.consume(input.readableCount)
+                http10 = false
                 writeResponse(HTTPResponse.error(status, Self.errorCode(status), message), head: false, keepAlive: false, origin: nil)
-                closeWhenFlushed = true
                 flush()
                 return
             case .request(var req, let consumed):
@@ -152,6 +188,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         let keepAlive = req.keepAlive && !readShutdown
         let head = req.method == "HEAD"
         let origin = req.header("origin")
+        http10 = req.minorVersion == 0
         switch server.route(req) {
         case .respond(let resp):
             writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
@@ -167,7 +204,6 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             output.append(responseHead)
             let proto = makeProtocol(self)
             upgraded = proto
-            server.connectionUpgraded()
             flush()
             if !input.isEmpty && !isClosed {
                 input.withReadable { proto.received($0) }
@@ -211,7 +247,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             output.append(": ")
             output.append(v)
         }
-        output.append(keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+        output.append(keepAlive ? (http10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n")
         if !head { output.append(r.body) }
         if !keepAlive { closeWhenFlushed = true; stopParsing = true }
     }
@@ -242,7 +278,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             var off = 0
             while off < bytes.count {
                 let n = Glibc.send(fd, bytes.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL))
-                if n > 0 { off += n; continue }
+                if n > 0 { off += n; lastWriteProgressMs = loop.nowMs; continue }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
                 close(flush: false)
@@ -262,7 +298,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         let fd = self.fd
         while !output.isEmpty {
             let n = output.withReadable { p in Glibc.send(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL)) }
-            if n > 0 { output.consume(n); continue }
+            if n > 0 { output.consume(n); lastWriteProgressMs = loop.nowMs; continue }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 setWriteInterest(true)
@@ -273,9 +309,15 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         }
         setWriteInterest(false)
         output.shrinkIfIdle(above: 256 * 1024)
-        if closeWhenFlushed && !awaitingWorker {
-            close(flush: false)
-        } else if lingerDeadlineMs != nil {
+        if closeWhenFlushed && !awaitingWorker && lingerDeadlineMs == nil {
+            // Everything owed is written. If the peer already sent its FIN, close now;
+            // otherwise half-close and drain: closing with unread input would send an RST
+            // that can destroy our last response before the peer reads it.
+            if readShutdown { close(flush: false); return }
+            lingerDeadlineMs = loop.nowMs + Self.lingerMs
+            input = ByteBuffer()
+        }
+        if lingerDeadlineMs != nil {
             if !sentFin {
                 sentFin = true
                 shutdown(fd, Int32(SHUT_WR))
@@ -294,6 +336,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         } else if !input.isEmpty && !awaitingWorker {
             processRequests()
         }
+        updateInterest()
     }
 
     private func setWriteInterest(_ on: Bool) {
@@ -306,7 +349,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     /// asking for it (HUP and ERR still arrive) so the loop does not spin.
     private func updateInterest() {
         guard !isClosed else { return }
-        let read = readShutdown ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        let read = readShutdown || readPaused ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue
         loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
     }
 
@@ -339,21 +382,25 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             if nowMs >= deadline { close(flush: false) }
             return
         }
+        if !output.isEmpty && nowMs - lastWriteProgressMs > Int64(server.options.keepAliveTimeoutMs) {
+            close(flush: false) // owed bytes the peer has not taken for a whole keep-alive period
+            return
+        }
         if let upgraded { upgraded.tick(nowMs: nowMs); return }
         if awaitingWorker { return }
         if let started = requestStartedMs, nowMs - started > Int64(server.options.headerTimeoutMs) {
+            input.consume(input.readableCount)
+            requestStartedMs = nil
+            stopParsing = true
+            http10 = false
             writeResponse(HTTPResponse.error(408, "request_timeout", "request not received within \(server.options.headerTimeoutMs) ms"),
                           head: false, keepAlive: false, origin: nil)
-            input.consume(input.readableCount)
             flush()
-            if !isClosed { close(flush: false) }
             return
         }
         if requestStartedMs == nil && input.isEmpty && output.isEmpty
             && nowMs - lastActivityMs > Int64(server.options.keepAliveTimeoutMs) {
             close(flush: false)
-        } else if closeWhenFlushed && nowMs - lastActivityMs > Int64(server.options.keepAliveTimeoutMs) {
-            close(flush: false) // a peer that never reads its last answer
         }
     }
 }

@@ -26,7 +26,7 @@ struct HTTPParser {
     /// True while part of a request has been seen (for the slow-request timeout).
     var isMidRequest: Bool { head != nil || scanFrom > 0 }
 
-    mutating func reset() { scanFrom = 0; head = nil }
+    mutating func reset() { scanFrom = 0; head = nil; chunkResume = 0; chunkBody = [] }
 
     mutating func parse(_ buf: UnsafeBufferPointer<UInt8>) -> Result {
         if head == nil {
@@ -34,13 +34,14 @@ struct HTTPParser {
             var skip = 0
             while skip + 1 < buf.count, buf[skip] == 13, buf[skip + 1] == 10 { skip += 2 }
             guard let end = findHeadEnd(buf, from: max(skip, scanFrom)) else {
-                if buf.count - skip > maxHeaderBytes {
+                // Leading blank lines count too: endless CRLFs must not be buffered forever.
+                if buf.count > maxHeaderBytes {
                     return .failure(status: 431, message: "request head is larger than \(maxHeaderBytes) bytes")
                 }
                 scanFrom = max(skip, buf.count - 3)
                 return .incomplete(expectsContinue: false)
             }
-            if end - skip > maxHeaderBytes {
+            if end > maxHeaderBytes {
                 return .failure(status: 431, message: "request head is larger than \(maxHeaderBytes) bytes")
             }
             switch parseHead(UnsafeBufferPointer(rebasing: buf[skip..<end])) {
@@ -117,7 +118,8 @@ struct HTTPParser {
         } else {
             return .failure(400, "malformed HTTP version")
         }
-        guard i + 1 < b.count || i == b.count else { return .failure(400, "malformed request line") }
+        // The request line ends at the end of the head or in CRLF; a bare CR is not a line end.
+        if i < b.count && (i + 1 >= b.count || b[i + 1] != 10) { return .failure(400, "malformed request line") }
 
         // Target: origin-form, absolute-form (path taken from it) or "*" for OPTIONS.
         var target = UnsafeBufferPointer(rebasing: b[targetStart..<targetEnd])
@@ -182,9 +184,13 @@ struct HTTPParser {
                 transferEncoding = (transferEncoding.map { $0 + "," } ?? "") + value
             case "host":
                 hostCount += 1
+                if value.isEmpty { return .failure(400, "empty Host header") }
             case "expect":
-                if value.lowercased() == "100-continue" { expectsContinue = true }
-                else { return .failure(417, "unsupported Expect: \(value)") }
+                // RFC 9110 §10.1.1: an HTTP/1.0 request's Expect is ignored.
+                if minor == 1 {
+                    if value.lowercased() == "100-continue" { expectsContinue = true }
+                    else { return .failure(417, "unsupported Expect: \(value)") }
+                }
             default: break
             }
             headers.append((name, value))
@@ -195,6 +201,8 @@ struct HTTPParser {
 
         var body = BodyKind.none
         if let te = transferEncoding {
+            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
+            if minor == 0 { return .failure(400, "Transfer-Encoding is not allowed in HTTP/1.0") }
             if contentLength != nil { return .failure(400, "both Transfer-Encoding and Content-Length") }
             let codings = te.split(separator: ",").map { $0.trimmedWhitespace.lowercased() }
             guard codings.last == "chunked" else { return .failure(400, "Transfer-Encoding must end with chunked") }
@@ -214,9 +222,13 @@ struct HTTPParser {
 
     private enum ChunkResult { case incomplete, failure(Int, String), complete([UInt8], Int) }
 
-    private func decodeChunked(_ b: UnsafeBufferPointer<UInt8>) -> ChunkResult {
-        var out: [UInt8] = []
-        var i = 0
+    /// Where chunk decoding stopped (at a chunk boundary, relative to the body start), so
+    /// a body arriving in many reads is decoded once, not again from its start each time.
+    private var chunkResume = 0
+    private var chunkBody: [UInt8] = []
+
+    private mutating func decodeChunked(_ b: UnsafeBufferPointer<UInt8>) -> ChunkResult {
+        var i = chunkResume
         while true {
             // chunk-size [; ext] CRLF
             var size = 0
@@ -232,25 +244,50 @@ struct HTTPParser {
             guard let lineEnd = findCRLF(b, from: i, limit: 1024) else {
                 return b.count - i > 1024 ? .failure(400, "chunk extension too long") : .incomplete
             }
-            if lineEnd > i && b[i] != 59 && b[i] != 32 && b[i] != 9 { return .failure(400, "malformed chunk size") }
+            if lineEnd > i {
+                // Only `;ext` (after optional spaces) may follow the size; no control characters.
+                var k = i
+                while k < lineEnd, b[k] == 32 || b[k] == 9 { k += 1 }
+                if k < lineEnd && b[k] != 59 { return .failure(400, "malformed chunk size") }
+                for c in UnsafeBufferPointer(rebasing: b[i..<lineEnd]) where (c < 32 && c != 9) || c == 127 {
+                    return .failure(400, "control character in chunk extension")
+                }
+            }
             i = lineEnd + 2
             if size == 0 {
-                // trailer section, then the final CRLF
+                // The trailer section (header fields, bounded as a whole), then the final CRLF.
+                let trailerStart = i
                 while true {
                     guard let end = findCRLF(b, from: i, limit: maxHeaderBytes) else {
-                        return b.count - i > maxHeaderBytes ? .failure(431, "chunked trailers too large") : .incomplete
+                        return b.count - trailerStart > maxHeaderBytes ? .failure(431, "chunked trailers too large") : .incomplete
                     }
-                    if end == i { return .complete(out, end + 2) }
+                    if end == i {
+                        let body = chunkBody
+                        chunkBody = []
+                        chunkResume = 0
+                        return .complete(body, end + 2)
+                    }
+                    if end - trailerStart > maxHeaderBytes { return .failure(431, "chunked trailers too large") }
+                    if !isValidField(UnsafeBufferPointer(rebasing: b[i..<end])) { return .failure(400, "malformed trailer field") }
                     i = end + 2
                 }
             }
-            if out.count + size > maxBodyBytes { return .failure(413, "request body is larger than \(maxBodyBytes) bytes") }
+            if chunkBody.count + size > maxBodyBytes { return .failure(413, "request body is larger than \(maxBodyBytes) bytes") }
             guard b.count - i >= size + 2 else { return .incomplete }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + size)]))
-            i += size
-            guard b[i] == 13, b[i + 1] == 10 else { return .failure(400, "chunk data not followed by CRLF") }
-            i += 2
+            guard b[i + size] == 13, b[i + size + 1] == 10 else { return .failure(400, "chunk data not followed by CRLF") }
+            chunkBody.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + size)]))
+            i += size + 2
+            chunkResume = i
         }
+    }
+
+    /// `name: value` with a token name and no control characters but tab in the value.
+    private func isValidField(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = 0
+        while k < line.count, isTokenChar(line[k]) { k += 1 }
+        guard k > 0, k < line.count, line[k] == 58 else { return false }
+        for c in UnsafeBufferPointer(rebasing: line[(k + 1)...]) where (c < 32 && c != 9) || c == 127 { return false }
+        return true
     }
 
     private func findCRLF(_ b: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> Int? {

@@ -13,6 +13,10 @@ public struct HTTPServerOptions: Sendable {
     public var headerTimeoutMs = 10_000
     public var keepAliveTimeoutMs = 30_000
     public var corsOrigins: Set<String> = []
+    /// Host names (lower case, no port) a request's Host header may name; nil accepts any.
+    /// On a loopback bind this stops DNS rebinding: a page on evil.example that resolves
+    /// its name to 127.0.0.1 still sends `Host: evil.example`.
+    public var allowedHosts: Set<String>? = nil
     public init() {}
 }
 
@@ -28,7 +32,6 @@ public final class HTTPServer: Sendable {
     let workers = DispatchQueue(label: "vitals.http.workers", qos: .userInitiated, attributes: .concurrent)
     private let state = Mutex<(loops: [HTTPServerLoop], threads: [pthread_t], port: Int)>(([], [], 0))
     let openConnections = Atomic<Int>(0)
-    let upgradedConnections = Atomic<Int>(0)
 
     public init(options: HTTPServerOptions, router: Router, authorize: @escaping Authorizer) {
         self.options = options
@@ -80,6 +83,10 @@ public final class HTTPServer: Sendable {
     /// Routing, CORS preflight and auth, shared by every loop.
     func route(_ request: HTTPRequest) -> RouteOutcome {
         var req = request
+        if let allowed = options.allowedHosts, let host = req.header("host"), !allowed.contains(Self.hostName(host)) {
+            return .respond(.error(403, "host_not_allowed",
+                                   "Host \(host) is not one this server answers to; add it to server.allowed_hosts if it is yours"))
+        }
         if req.method == "OPTIONS" {
             return .respond(options(req))
         }
@@ -103,6 +110,14 @@ public final class HTTPServer: Sendable {
                 }
             }
         }
+    }
+
+    /// The host part of a Host header, lower-cased: "LocalHost:8089" → "localhost", "[::1]:80" → "[::1]".
+    static func hostName(_ host: String) -> String {
+        let h = host.lowercased()
+        if h.hasPrefix("[") { return h.firstIndex(of: "]").map { String(h[...$0]) } ?? h }
+        if let colon = h.lastIndex(of: ":") { return String(h[..<colon]) }
+        return h
     }
 
     /// OPTIONS: a CORS preflight from an allowed origin, or the Allow list.
@@ -140,6 +155,7 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     let listenFd: Int32
     unowned let server: HTTPServer
     private var connections: [Int32: HTTPConnection] = [:]
+    private var acceptPaused = false
     private var cachedDateSecond: Int = -1
     private var cachedDate = ""
     /// Read buffer shared by this loop's upgraded connections (see HTTPConnection.readUpgraded).
@@ -159,6 +175,10 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
         loop.register(fd: listenFd, events: EPOLLIN.rawValue, handler: self)
         loop.every(ms: 500) { [unowned self] in
             let now = loop.nowMs
+            if acceptPaused {
+                acceptPaused = false
+                loop.modify(fd: listenFd, events: EPOLLIN.rawValue)
+            }
             for c in Array(connections.values) { c.sweep(nowMs: now) }
         }
         loop.run()
@@ -186,18 +206,23 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE {
-                    Log.warn("accept: out of file descriptors", ["open": server.connectionCount])
+                    // The backlog stays readable, so a level-triggered listener would spin:
+                    // stop listening until the next sweep (~0.5 s); one log line per pause.
+                    loop.modify(fd: listenFd, events: 0)
+                    acceptPaused = true
+                    Log.warn("accept paused: out of file descriptors", ["open": server.connectionCount])
                 }
                 return
             }
-            if server.openConnections.load(ordering: .relaxed) >= options.maxConnections {
+            // Add first, then check: with several loops a load-then-add could overshoot the cap.
+            if server.openConnections.add(1, ordering: .relaxed).newValue > options.maxConnections {
+                server.openConnections.subtract(1, ordering: .relaxed)
                 _ = Self.tooManyConnections.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(fd)
                 continue
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            server.openConnections.add(1, ordering: .relaxed)
             let conn = HTTPConnection(fd: fd, peer: describePeer(ss), loop: loop, server: self)
             connections[fd] = conn
             loop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: conn)
@@ -212,7 +237,6 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
         }
     }
 
-    func connectionUpgraded() { server.upgradedConnections.add(1, ordering: .relaxed) }
 
     /// The Date header, formatted once per second.
     func dateHeader() -> String {

@@ -8,6 +8,10 @@ enum HistoryReader {
         }
         let from = max(q.from, 0)
         guard from < q.to else { throw .invalidQuery("the range ends before the epoch") }
+        // Bounding the range keeps every bucket computation far from Int64 overflow.
+        guard q.to <= HistoryTierPlan.maxTimestampMs else {
+            throw .invalidQuery("to (\(q.to)) is past the year 9999")
+        }
         let points = min(max(q.points, 1), HistoryTierPlan.maxPoints)
         let tierIndex = HistoryTierPlan.chooseTier(tiers, from: from, to: q.to, points: points, now: now)
         let grid = HistoryTierPlan.grid(stepMs: tiers[tierIndex].stepMs, from: from, to: q.to, points: points)

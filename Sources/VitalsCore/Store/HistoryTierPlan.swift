@@ -36,6 +36,9 @@ enum HistoryTierPlan {
         return covering.last(where: { tiers[$0].stepMs <= idealWidth }) ?? finest
     }
 
+    /// 9999-12-31T23:59:59.999Z: the latest time a query may name.
+    static let maxTimestampMs: Int64 = 253_402_300_799_999
+
     /// The bucket grid: width, first bucket start and bucket count.
     struct Grid: Equatable {
         var width: Int64
