@@ -25,14 +25,7 @@ final class TestHTTPClient {
 
     func send(_ s: String) { send(Array(s.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            off += n
-        }
-    }
+    func send(_ bytes: [UInt8]) { sendAll(fd, bytes) }
 
     /// Reads more bytes; false on EOF, timeout or error.
     @discardableResult
@@ -139,4 +132,14 @@ func connectLoopback(port: Int, timeoutMs: Int, receiveBuffer: Int32? = nil) thr
     let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
     guard rc == 0 else { close(fd); throw TestError("connect to \(port) failed: \(String(cString: strerror(errno)))") }
     return fd
+}
+
+/// Writes all of `bytes` to a blocking socket; stops quietly if the peer is gone.
+func sendAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { return }
+        off += n
+    }
 }

@@ -63,14 +63,7 @@ final class TestWebSocketClient {
         }
     }
 
-    func send(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            off += n
-        }
-    }
+    func send(_ bytes: [UInt8]) { sendAll(fd, bytes) }
 
     func sendText(_ s: String) { send(ClientFrame.text(s)) }
 

@@ -69,13 +69,8 @@ public enum HistoryRequest {
             metrics = metrics.filter { seen.insert($0).inserted }
         }
 
-        var points = 300
-        if let p = q["points"] {
-            guard let n = Int(p), (1...maxPoints).contains(n) else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "points=\(p) must be an integer from 1 to \(maxPoints)"))
-            }
-            points = n
-        }
+        let points: Int
+        do throws(InvalidParameter) { points = try intParameter(q, "points", in: 1...maxPoints, default: 300) } catch { return .failure(error.response) }
         return .success(HistoryQuery(from: from, to: to, metrics: metrics, points: points))
     }
 

@@ -9,13 +9,8 @@ extension VitalsApp {
             guard let sort = ProcessSort(rawValue: sortName) else {
                 return .error(400, "invalid_parameter", "sort=\(sortName) must be one of cpu, memory, gpu_memory")
             }
-            var limit = 20
-            if let l = q["limit"] {
-                guard let n = Int(l), (1...500).contains(n) else {
-                    return .error(400, "invalid_parameter", "limit=\(l) must be an integer from 1 to 500")
-                }
-                limit = n
-            }
+            let limit: Int
+            do throws(InvalidParameter) { limit = try intParameter(q, "limit", in: 1...500, default: 20) } catch { return error.response }
             let gpu = sampler.latest.value?.snapshot.gpu
             let gpuProcesses = gpu?.devices.flatMap { $0.processes ?? [] } ?? []
             let rows = processTable.top(sort: sort, limit: limit, gpuProcesses: gpuProcesses)

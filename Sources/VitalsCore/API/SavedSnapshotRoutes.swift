@@ -2,16 +2,9 @@
 extension VitalsApp {
     func addSavedSnapshotRoutes(_ r: inout Router) {
         r.add("GET", "/api/v1/system/stats/saved", .worker { [self] req in
-            guard let store else {
-                return .error(503, "history_unavailable", "the history database is not open: \(storeOpenError ?? "unknown error")")
-            }
-            var limit = 100
-            if let l = req.query["limit"] {
-                guard let n = Int(l), (1...1000).contains(n) else {
-                    return .error(400, "invalid_parameter", "limit=\(l) must be an integer from 1 to 1000")
-                }
-                limit = n
-            }
+            guard let store else { return historyUnavailable }
+            let limit: Int
+            do throws(InvalidParameter) { limit = try intParameter(req.query, "limit", in: 1...1000, default: 100) } catch { return error.response }
             do {
                 let rows = try store.savedSnapshots(limit: limit)
                 return .json { w in
@@ -37,9 +30,7 @@ extension VitalsApp {
             guard let raw = req.pathParams["id"], let id = Int64(raw), id > 0 else {
                 return .error(400, "invalid_parameter", "id must be a positive integer")
             }
-            guard let store else {
-                return .error(503, "history_unavailable", "the history database is not open: \(storeOpenError ?? "unknown error")")
-            }
+            guard let store else { return historyUnavailable }
             do {
                 guard let json = try store.savedSnapshotJSON(id: id) else {
                     return .error(404, "not_found", "no saved sample with id \(id)")

@@ -2,9 +2,7 @@
 extension VitalsApp {
     func addSystemRoutes(_ r: inout Router) {
         r.add("GET", "/api/v1/system/stats", .inline { [self] _ in
-            guard let latest = sampler.latest.value else {
-                return .error(503, "no_sample_yet", "the first sample has not been taken yet")
-            }
+            guard let latest = sampler.latest.value else { return Self.noSampleYet }
             return .json(latest.json)
         })
 
@@ -13,9 +11,7 @@ extension VitalsApp {
             case .failure(let resp):
                 return resp
             case .success(let q):
-                guard let store else {
-                    return .error(503, "history_unavailable", "the history database is not open: \(storeOpenError ?? "unknown error")")
-                }
+                guard let store else { return historyUnavailable }
                 do {
                     let result = try store.query(q)
                     return .json(HistoryRequest.encode(result, query: q))
@@ -41,12 +37,8 @@ extension VitalsApp {
                     label = s
                 }
             }
-            guard let latest = sampler.latest.value else {
-                return .error(503, "no_sample_yet", "the first sample has not been taken yet")
-            }
-            guard let store else {
-                return .error(503, "history_unavailable", "the history database is not open: \(storeOpenError ?? "unknown error")")
-            }
+            guard let latest = sampler.latest.value else { return Self.noSampleYet }
+            guard let store else { return historyUnavailable }
             do {
                 let id = try store.saveSnapshot(ts: latest.snapshot.ts, json: latest.json, label: label)
                 return .json(status: 201) { w in

@@ -31,6 +31,14 @@ public final class HistoryStore: Sendable {
     private struct PendingBatch {
         var samples: [PendingSample] = []
         var dropped = 0
+
+        /// Keeps at most `limit` samples, dropping (and counting) the oldest.
+        mutating func trim(to limit: Int) {
+            guard samples.count > limit else { return }
+            let excess = samples.count - limit
+            samples.removeFirst(excess)
+            dropped += excess
+        }
     }
 
     private struct WriterStatus {
@@ -85,11 +93,7 @@ public final class HistoryStore: Sendable {
         let limit = options.maxPendingSamples
         pending.withLock { p in
             p.samples.append(sample)
-            if p.samples.count > limit {
-                let excess = p.samples.count - limit
-                p.samples.removeFirst(excess)
-                p.dropped += excess
-            }
+            p.trim(to: limit)
         }
     }
 
@@ -129,11 +133,7 @@ public final class HistoryStore: Sendable {
         let limit = options.maxPendingSamples
         pending.withLock { p in
             p.samples.insert(contentsOf: batch, at: 0)
-            if p.samples.count > limit {
-                let excess = p.samples.count - limit
-                p.samples.removeFirst(excess)
-                p.dropped += excess
-            }
+            p.trim(to: limit)
         }
     }
 
