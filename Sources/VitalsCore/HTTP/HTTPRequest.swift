@@ -31,8 +31,8 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection may stay open after this request.
     public var keepAlive: Bool {
-        let conn = headerList("connection")?.lowercased() ?? ""
-        if minorVersion == 0 { return conn.contains("keep-alive") }
+        guard let conn = headerList("connection") else { return minorVersion == 1 }
+        if minorVersion == 0 { return hasToken(conn, "keep-alive") }
         return !hasToken(conn, "close")
     }
 
@@ -49,8 +49,23 @@ public struct HTTPRequest: Sendable {
     }
 }
 
+/// Whether a comma-separated header value (Connection, Upgrade, ...) holds `token`,
+/// compared case-insensitively. Runs on every request (keep-alive), so it walks the bytes
+/// without splitting into Strings. `token` must be lower-case ASCII.
 func hasToken(_ list: String, _ token: String) -> Bool {
-    list.split(separator: ",").contains { $0.trimmedWhitespace.lowercased() == token }
+    let want = token.utf8
+    var it = list.utf8[...]
+    while !it.isEmpty {
+        let end = it.firstIndex(of: UInt8(ascii: ",")) ?? it.endIndex
+        var part = it[..<end]
+        while let f = part.first, f == 0x20 || f == 0x09 { part = part.dropFirst() }
+        while let l = part.last, l == 0x20 || l == 0x09 { part = part.dropLast() }
+        if part.count == want.count && zip(part, want).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }) {
+            return true
+        }
+        it = end == it.endIndex ? it[end...] : it[it.index(after: end)...]
+    }
+    return false
 }
 
 enum PercentCoding {

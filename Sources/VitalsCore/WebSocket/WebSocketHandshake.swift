@@ -53,13 +53,13 @@ public enum WebSocketHandshake {
         guard let version = headers("Sec-WebSocket-Version") else {
             return .failure(.init(.unsupportedVersion, "missing Sec-WebSocket-Version header; supported version is 13"))
         }
-        guard trimmed(version) == "13" else {
+        guard version.trimmedWhitespace == "13" else {
             return .failure(.init(.unsupportedVersion, "unsupported Sec-WebSocket-Version '\(version)'; supported version is 13"))
         }
         guard let rawKey = headers("Sec-WebSocket-Key") else {
             return .failure(.init(.missingKey, "missing Sec-WebSocket-Key header"))
         }
-        let key = trimmed(rawKey)
+        let key = rawKey.trimmedWhitespace
         guard let decoded = WebSocketBase64.decode(key), decoded.count == 16 else {
             return .failure(.init(.invalidKey, "Sec-WebSocket-Key must be base64 of 16 bytes"))
         }
@@ -77,26 +77,5 @@ public enum WebSocketHandshake {
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: \(accept)\r\n\r\n").utf8)
-    }
-
-    /// Whether a comma-separated header value holds `token` (case-insensitive).
-    static func hasToken(_ value: String, _ token: String) -> Bool {
-        let wanted = Array(token.lowercased().utf8)
-        for part in value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
-            let item = trimBytes(Array(part)).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-            if item == wanted { return true }
-        }
-        return false
-    }
-
-    private static func trimmed(_ s: String) -> String {
-        String(decoding: trimBytes(Array(s.utf8)), as: UTF8.self)
-    }
-
-    private static func trimBytes(_ b: [UInt8]) -> [UInt8] {
-        var start = 0, end = b.count
-        while start < end, b[start] == 0x20 || b[start] == 0x09 { start += 1 }
-        while end > start, b[end - 1] == 0x20 || b[end - 1] == 0x09 { end -= 1 }
-        return Array(b[start..<end])
     }
 }
