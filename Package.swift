@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Layers as modules, so the compiler keeps the direction one way:
+//   VitalsAPI → VitalsCore → VitalsSupport, and VitalsAPI → VitalsTransport → VitalsSupport.
+// VitalsTransport (epoll, HTTP/1.1, RFC 6455, topic fan-out) knows nothing of metrics,
+// the store or the domain; VitalsCore (config, metrics, store, domain) knows nothing of HTTP.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "Vitals",
     products: [
@@ -13,30 +19,22 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // NVML subset, loaded with dlopen at run time: no link-time dependency.
         .target(name: "CNVML", path: "Sources/CNVML"),
-        .target(
-            name: "VitalsCore",
-            dependencies: ["CSQLite", "CLinux", "CNVML"],
-            path: "Sources/VitalsCore",
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
-        .executableTarget(
-            name: "vitals",
-            dependencies: ["VitalsCore"],
-            path: "Sources/vitals",
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
+        // Time sources, JSON reading and writing, logging, threads: what every layer uses.
+        .target(name: "VitalsSupport", dependencies: ["CLinux"], path: "Sources/VitalsSupport", swiftSettings: swift6),
+        .target(name: "VitalsTransport", dependencies: ["VitalsSupport", "CLinux"],
+                path: "Sources/VitalsTransport", swiftSettings: swift6),
+        .target(name: "VitalsCore", dependencies: ["VitalsSupport", "CSQLite", "CLinux", "CNVML"],
+                path: "Sources/VitalsCore", swiftSettings: swift6),
+        .target(name: "VitalsAPI", dependencies: ["VitalsCore", "VitalsTransport", "VitalsSupport", "CLinux"],
+                path: "Sources/VitalsAPI", swiftSettings: swift6),
+        .executableTarget(name: "vitals", dependencies: ["VitalsAPI", "VitalsCore", "VitalsSupport"],
+                          path: "Sources/vitals", swiftSettings: swift6),
         // `make bench` helper: fills a history database, times requests and start-up.
-        .executableTarget(
-            name: "vitals-bench",
-            dependencies: ["VitalsCore", "CSQLite", "CLinux"],
-            path: "Sources/vitals-bench",
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
-        .testTarget(
-            name: "VitalsCoreTests",
-            dependencies: ["VitalsCore", "CLinux", "CSQLite"],
-            path: "Tests/VitalsCoreTests",
-            swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
+        .executableTarget(name: "vitals-bench",
+                          dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport", "CSQLite", "CLinux"],
+                          path: "Sources/vitals-bench", swiftSettings: swift6),
+        .testTarget(name: "VitalsCoreTests",
+                    dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport", "CLinux", "CSQLite"],
+                    path: "Tests/VitalsCoreTests", swiftSettings: swift6),
     ]
 )

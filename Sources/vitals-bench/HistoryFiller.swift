@@ -1,6 +1,9 @@
 import CSQLite
 import Glibc
+import VitalsSupport
+import VitalsTransport
 import VitalsCore
+import VitalsAPI
 
 /// Fills a history file as if the daemon had run for `days`: raw samples for the raw tier's
 /// retention, 10 s and 5 min buckets for the whole span. The daemon's own store creates the

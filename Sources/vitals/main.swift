@@ -1,5 +1,8 @@
 import Glibc
+import VitalsSupport
+import VitalsTransport
 import VitalsCore
+import VitalsAPI
 
 // Block the stop signals before any thread starts so every thread inherits the mask;
 // the main thread then waits for them with sigwait and shuts down in order.

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class ConfigTests: XCTestCase {
     /// Loads with `file` as the config file (an empty object unless given).

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// The daemon end to end: live stats, history after ticks, auth, restart, and the real /proc.
 final class DaemonTests: XCTestCase {

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// GPU telemetry through the whole daemon: the fake libnvidia-ml is loaded by the real
 /// dlopen path, and the API must report exactly what it says (or why there is nothing).

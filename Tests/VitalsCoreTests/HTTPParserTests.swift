@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class HTTPParserTests: XCTestCase {
     private func parseAll(_ text: String, chunkSize: Int? = nil, maxHeader: Int = 1024, maxBody: Int = 1024) -> ([HTTPRequest], HTTPParser.Result?) {

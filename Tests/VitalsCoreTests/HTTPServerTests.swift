@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// The HTTP/1.1 server over real sockets: keep-alive, pipelining, limits, timeouts, CORS.
 final class HTTPServerTests: XCTestCase {

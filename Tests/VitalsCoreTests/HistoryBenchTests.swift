@@ -1,6 +1,9 @@
 import XCTest
 import Foundation
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// Timing, not a test: runs only with VITALS_BENCH=1, best in release:
 /// `VITALS_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter HistoryBenchTests`

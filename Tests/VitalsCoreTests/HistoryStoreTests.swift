@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class HistoryStoreTests: XCTestCase {
     /// A multiple of 60 s, so test buckets line up with round numbers.

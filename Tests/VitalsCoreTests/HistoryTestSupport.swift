@@ -1,6 +1,9 @@
 import XCTest
 import Synchronization
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// A clock the test moves by hand.
 final class FakeClock: Sendable {

@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class JSONValueTests: XCTestCase {
     private func parse(_ s: String) throws -> JSONValue { try JSONValue.parse(Array(s.utf8)) }

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+import VitalsSupport
+import VitalsTransport
 import VitalsCore
+import VitalsAPI
 
 /// Timings, not assertions: skipped unless VITALS_BENCH=1. Run in release:
 ///   VITALS_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter NVMLBenchmarkTests

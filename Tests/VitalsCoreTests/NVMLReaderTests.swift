@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 private let GiB: UInt64 = 1 << 30
 private let MiB: UInt64 = 1 << 20

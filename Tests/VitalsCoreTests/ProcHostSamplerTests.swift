@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class ProcHostSamplerTests: XCTestCase {
     private let second: UInt64 = 1_000_000_000

@@ -1,7 +1,10 @@
 import Foundation
 import Synchronization
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// A monotonic clock the test moves by hand; Sendable because ProcessTable wants one.
 final class ManualNanoClock: Sendable {

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// A whole Vitals on an ephemeral 127.0.0.1 port, reading fixture /proc and /sys trees,
 /// with a temp data directory. Ticks are driven by the test (no sampler thread) unless asked.

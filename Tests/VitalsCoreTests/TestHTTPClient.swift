@@ -1,6 +1,9 @@
 import Glibc
 import Foundation
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// A blocking HTTP/1.1 client over a real loopback socket, for integration tests.
 /// It writes raw bytes (so tests can send malformed or pipelined requests) and parses

@@ -1,6 +1,9 @@
 import Glibc
 import Foundation
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// A blocking WebSocket client over a real loopback socket: sends masked frames,
 /// reads the server's unmasked frames. Pings are answered unless `answerPings` is off.

@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// Builds client frames the way a browser would (masked), with knobs to break the rules.
 enum ClientFrame {

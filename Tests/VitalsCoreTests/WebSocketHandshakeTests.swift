@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class WebSocketHandshakeTests: XCTestCase {
     private let goodHeaders: [String: String] = [

@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 /// The WebSocket layer through the whole daemon, over real loopback sockets.
 final class WebSocketIntegrationTests: XCTestCase {
@@ -135,7 +138,7 @@ final class WebSocketIntegrationTests: XCTestCase {
         XCTAssertEqual(ack["type"]?.stringValue, "subscribed")
         XCTAssertEqual(Set(ack["topics"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["system_stats", "alerts"])
         XCTAssertEqual(try c.readMessage()["topic"]?.stringValue, "system_stats")
-        let seq = d.app.hub.publish(.alerts, data: Array(#"{"rule":"gpu_temp","state":"firing"}"#.utf8))
+        let seq = d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"rule":"gpu_temp","state":"firing"}"#.utf8))
         let alert = try c.readMessage()
         XCTAssertEqual(alert["type"]?.stringValue, "event")
         XCTAssertEqual(alert["topic"]?.stringValue, "alerts")
@@ -254,10 +257,11 @@ final class WebSocketIntegrationTests: XCTestCase {
         XCTAssertEqual(try reader.readMessage()["type"]?.stringValue, "subscribed")
         var lastSeq = try XCTUnwrap(reader.readMessage()["seq"]?.intValue)
         let hub = d.app.hub
+        let statsTopic = d.app.topics.systemStats
         let count = 80
         let publisher = Thread {
             for i in 0..<count {
-                hub.publish(.systemStats, data: Self.bigPayload(i))
+                hub.publish(statsTopic, data: Self.bigPayload(i))
                 Thread.sleep(forTimeInterval: 0.01)
             }
         }
@@ -290,7 +294,7 @@ final class WebSocketIntegrationTests: XCTestCase {
         XCTAssertEqual(try reader.readMessage()["type"]?.stringValue, "subscribed")
         var overflowed = false
         for i in 0..<200 {
-            d.app.hub.publish(.alerts, data: Self.bigPayload(i))
+            d.app.hub.publish(d.app.topics.alerts, data: Self.bigPayload(i))
             XCTAssertEqual(try reader.readMessage()["data"]?.objectValue?["i"]?.intValue, i)
             if try stats(d)["event_queue_overflows"]?.intValue == 1 { overflowed = true; break }
         }

@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class WebSocketSessionTests: XCTestCase {
     private func session(max: Int = 1 << 20, timeout: Int64 = 1000) -> WebSocketSession {

@@ -1,5 +1,8 @@
 import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
 @testable import VitalsCore
+@testable import VitalsAPI
 
 final class WebSocketUTF8ValidatorTests: XCTestCase {
     private func isValid(_ bytes: [UInt8]) -> Bool {

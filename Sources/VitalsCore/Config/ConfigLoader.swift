@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 
 /// What the command line asked for besides settings.

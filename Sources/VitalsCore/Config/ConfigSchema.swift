@@ -1,3 +1,4 @@
+import VitalsSupport
 /// One line that names the key, the value and what is allowed, e.g.
 /// `config: server.port = 70000: must be an integer from 1 to 65535`.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Every setting the daemon reads, with its default. `ConfigSchema` maps the keys of
 /// config.json (and their `VITALS_*` environment names) onto these fields.
 public struct VitalsConfig: Sendable, Equatable {

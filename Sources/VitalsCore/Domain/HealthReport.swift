@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 
 /// `GET /api/v1/system/health`: is the daemon doing its job, and is the machine in trouble?
@@ -11,6 +12,12 @@ public struct HealthInputs: Sendable {
     public var snapshot: Snapshot?
     public var rssBytes: UInt64?
     public var version: String
+
+    public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
+                snapshot: Snapshot?, rssBytes: UInt64?, version: String) {
+        self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
+        self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
+    }
 }
 
 public enum HealthReport {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// What the NVML reader reports. Every field a driver may not support is optional:
 /// unknown is `nil` (JSON null), never zero.
 

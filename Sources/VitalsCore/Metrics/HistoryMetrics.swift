@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The series that go into history, by name. The names are the API's vocabulary for
 /// `stats/history?metrics=...`; a name not listed here is a 400 that lists these.
 public enum HistoryMetrics {

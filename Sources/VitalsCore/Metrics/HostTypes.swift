@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Plain values read from /proc and /sys. Readers fill them; the Sampler turns
 /// consecutive readings into rates; the snapshot encoder writes them out.
 

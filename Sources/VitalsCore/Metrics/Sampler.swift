@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 import Synchronization
 

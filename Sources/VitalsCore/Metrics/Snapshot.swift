@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Everything one sampler tick saw. Immutable once built; shared by reference-free copy.
 public struct Snapshot: Sendable {
     public var seq: UInt64

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The JSON form of a snapshot: what `GET /api/v1/system/stats` returns and what the
 /// `system_stats` WebSocket topic carries. Encoded once per tick.
 public enum SnapshotJSON {

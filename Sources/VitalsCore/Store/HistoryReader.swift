@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The read side: answers a `HistoryQuery` on a read-only connection. Bucketing happens in
 /// SQL (GROUP BY ts / width); Swift only lays the rows onto the bucket grid.
 enum HistoryReader {

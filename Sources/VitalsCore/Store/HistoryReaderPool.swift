@@ -1,3 +1,4 @@
+import VitalsSupport
 import Synchronization
 
 /// A few read-only connections for queries, so a query on a worker thread never waits for

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Schema of the history file. The fixed tables are versioned with `PRAGMA user_version`;
 /// the per-tier tables follow the configured tiers and are created if missing on every open
 /// (a tier added to the config starts empty and is filled by the next rollup).

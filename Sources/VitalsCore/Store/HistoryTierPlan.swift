@@ -1,6 +1,7 @@
+import VitalsSupport
 /// Pure arithmetic of the history: tier validation, tier choice for a query, and the
 /// bucket grid. Kept apart from SQLite so it can be tested on its own.
-enum HistoryTierPlan {
+public enum HistoryTierPlan {
     static let maxPoints = 1_000
 
     static func validate(_ tiers: [HistoryTier]) throws(StoreError) {
@@ -37,7 +38,7 @@ enum HistoryTierPlan {
     }
 
     /// 9999-12-31T23:59:59.999Z: the latest time a query may name.
-    static let maxTimestampMs: Int64 = 253_402_300_799_999
+    public static let maxTimestampMs: Int64 = 253_402_300_799_999
 
     /// The bucket grid: width, first bucket start and bucket count.
     struct Grid: Equatable {

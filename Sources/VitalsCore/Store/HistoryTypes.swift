@@ -1,3 +1,4 @@
+import VitalsSupport
 /// One resolution of the history: raw samples, or buckets rolled up from the finer tier.
 /// The first tier of a store holds the samples themselves; `stepMs` is then the nominal
 /// sampling interval.

@@ -1,3 +1,4 @@
+import VitalsSupport
 import CSQLite
 
 /// A thin owner of one `sqlite3*`. Not thread-safe on purpose: each connection is used by

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Everything the history store throws. The message is meant for a log line or an API
 /// error body, so it names the operation and carries SQLite's own words.
 public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {

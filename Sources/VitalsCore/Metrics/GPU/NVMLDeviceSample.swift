@@ -1,3 +1,4 @@
+import VitalsSupport
 import CNVML
 
 extension cnvml_device_sample {

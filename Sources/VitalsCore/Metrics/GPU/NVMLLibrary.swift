@@ -1,3 +1,4 @@
+import VitalsSupport
 import CNVML
 
 /// One loaded libnvidia-ml: a thin owner of the C loader's handle.

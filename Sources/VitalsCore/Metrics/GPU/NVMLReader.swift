@@ -1,3 +1,4 @@
+import VitalsSupport
 import CNVML
 
 /// Reads every NVIDIA GPU through NVML, or says why it cannot.

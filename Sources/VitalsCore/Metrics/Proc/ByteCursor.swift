@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 
 /// Forward-only reader over the bytes of a kernel text file. Hot files (/proc/stat, meminfo,

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Turns two /proc/stat readings into percentages of the interval between them.
 public enum CPUUsageCalculator {
     /// nil when no tick elapsed (two reads inside one jiffy) rather than 0/0.

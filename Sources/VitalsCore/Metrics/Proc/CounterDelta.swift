@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Difference between two readings of a kernel counter that may wrap or be reset.
 public enum CounterDelta {
     /// A smaller new value after an old one that fit in 32 bits is a 32-bit wrap (32-bit

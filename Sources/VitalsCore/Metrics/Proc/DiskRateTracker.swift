@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Keeps the previous /proc/diskstats reading of physical whole disks and turns the next
 /// one into rates.
 final class DiskRateTracker {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/diskstats. Lines carry 14 fields (before 4.18), 18 (discard counters) or
 /// 20 (flush counters); only the first 14 are needed. Sectors there are always 512 bytes.
 public enum DiskStatsParser {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Mounted real filesystems and their sizes. statvfs can block (a dead network mount), so
 /// the whole list is refreshed at most every `refreshNanos` and served from cache between.
 final class FilesystemReader {

@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 
 /// Sizes of one mounted filesystem as statvfs reports them, in bytes.

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Pure parsers behind `HostSampler.hostInfo()`.
 public enum HostInfoParser {
     /// `model name` (x86), else `Hardware` / `Model` (ARM boards), else `cpu model` (MIPS).

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Everything the host readers produced on one tick. Rates are nil on the first tick
 /// (there is nothing to take a difference against yet).
 public struct HostReading: Sendable {

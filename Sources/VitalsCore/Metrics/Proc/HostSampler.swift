@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The host side of one Sampler tick: reads /proc and /sys, keeps the previous counters,
 /// and returns usage and rates. Used from one thread only (the sampler thread).
 public final class HostSampler {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/loadavg: `0.05 0.07 0.03 1/86 3785`.
 public enum LoadAverageParser {
     public static func parse(_ text: String) -> LoadAverage? {

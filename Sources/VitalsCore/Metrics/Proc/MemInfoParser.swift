@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/meminfo (values in kB) into bytes.
 public enum MemInfoParser {
     public static func parse(_ text: String) -> MemoryInfo? {

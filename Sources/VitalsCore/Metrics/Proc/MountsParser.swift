@@ -1,3 +1,4 @@
+import VitalsSupport
 /// One line of /proc/self/mounts, escapes decoded.
 public struct MountEntry: Sendable, Equatable {
     public var device: String, mountPoint: String, fsType: String

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/net/dev: two header lines, then `name: 8 receive counters 8 transmit counters`.
 /// Old kernels print no blank after the colon (`eth0:1234`), so the name ends at the colon.
 public enum NetDevParser {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Keeps the previous /proc/net/dev reading and turns the next one into per-interface rates.
 final class NetRateTracker {
     private let sysRoot: String

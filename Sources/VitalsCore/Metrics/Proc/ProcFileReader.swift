@@ -1,3 +1,4 @@
+import VitalsSupport
 import Glibc
 
 public struct ProcReadError: Error, Sendable, Equatable {

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/stat: the aggregate `cpu` line, one `cpuN` line per online CPU, and the
 /// few scalar lines the sampler shows. The long `intr`/`softirq` lines are skipped unread.
 public enum ProcStatParser {

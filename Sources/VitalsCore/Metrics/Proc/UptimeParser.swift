@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Parses /proc/uptime: seconds since boot, then idle seconds summed over CPUs.
 public enum UptimeParser {
     public static func parse(_ text: String) -> Double? {

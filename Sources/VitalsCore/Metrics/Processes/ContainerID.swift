@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The container a process runs in, from its /proc/PID/cgroup.
 ///
 /// Runtimes name the cgroup after the 64-hex container id, with or without a prefix:

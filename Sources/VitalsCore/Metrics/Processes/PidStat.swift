@@ -1,3 +1,4 @@
+import VitalsSupport
 /// The fields of /proc/PID/stat the process table needs (not `ProcStat`: that is /proc/stat).
 struct PidStat: Equatable {
     var comm: String

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// Order of `GET /api/v1/system/processes?sort=...`.
 public enum ProcessSort: String, Sendable, CaseIterable {
     case cpu

@@ -1,3 +1,4 @@
+import VitalsSupport
 /// uid → login name from /etc/passwd, read once: users rarely change under a daemon,
 /// and a miss shows the number, as ps does.
 struct UserNames {

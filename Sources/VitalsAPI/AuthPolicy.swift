@@ -1,0 +1,140 @@
+import VitalsSupport
+import VitalsTransport
+import VitalsCore
+import Glibc
+import CLinux
+
+/// Bearer-token rules: state-changing routes need an admin token; reads are open on a
+/// loopback bind and need a (read or admin) token elsewhere unless `auth.open_reads`.
+public struct AuthPolicy: Sendable {
+    public let adminTokens: [[UInt8]]
+    public let readTokens: [[UInt8]]
+    public let readsNeedToken: Bool
+    /// Where an auto-generated admin token was written, for the start-up log line.
+    public let generatedTokenFile: String?
+
+    public init(adminTokens: [String], readTokens: [String], readsNeedToken: Bool, generatedTokenFile: String? = nil) {
+        self.adminTokens = adminTokens.map { Array($0.utf8) }
+        self.readTokens = readTokens.map { Array($0.utf8) }
+        self.readsNeedToken = readsNeedToken
+        self.generatedTokenFile = generatedTokenFile
+    }
+
+    /// Builds the policy from config: tokens from config and the token file; on a loopback
+    /// bind with no admin token configured, one is generated into `<data_dir>/admin.token`
+    /// (0600) so that `make run` works with no set-up and nothing secret lives in the repo.
+    public static func load(_ c: VitalsConfig) throws(ConfigError) -> AuthPolicy {
+        var admin = c.adminTokens
+        if let file = c.tokenFile { admin += try readTokenFile(file) }
+        let readsNeedToken = !c.isLoopbackBind && !c.openReads
+        if !c.isLoopbackBind && admin.isEmpty && c.readTokens.isEmpty {
+            throw ConfigError("config: server.listen = \"\(c.listenAddress)\" is not a loopback address, so a token is required: set auth.admin_tokens, auth.read_tokens or auth.token_file")
+        }
+        var generated: String? = nil
+        if admin.isEmpty {
+            let path = (c.dataDir.hasSuffix("/") ? c.dataDir : c.dataDir + "/") + "admin.token"
+            if let existing = try? readTokenFile(path), !existing.isEmpty {
+                admin = existing
+            } else {
+                let token = randomToken()
+                guard writeSecret(path: path, contents: token + "\n") else {
+                    throw ConfigError("cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                admin = [token]
+            }
+            generated = path
+        }
+        return AuthPolicy(adminTokens: admin, readTokens: c.readTokens, readsNeedToken: readsNeedToken, generatedTokenFile: generated)
+    }
+
+    /// One token per line; blank lines and `#` comments skipped. Group/other access is refused.
+    static func readTokenFile(_ path: String) throws(ConfigError) -> [String] {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
+        }
+        guard st.st_mode & 0o077 == 0 else {
+            throw ConfigError("config: auth.token_file = \"\(path)\": must not be readable by group or others (chmod 600)")
+        }
+        guard let bytes = SmallFile.read(path, maxBytes: 16 << 20) else {
+            throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
+        }
+        let tokens = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.trimmedWhitespace }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        for t in tokens where t.count < 16 {
+            throw ConfigError("config: auth.token_file = \"\(path)\": every token must have at least 16 characters")
+        }
+        return tokens
+    }
+
+    static func randomToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 24)
+        let n = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress, $0.count, 0) }
+        if n != bytes.count {
+            // getrandom cannot fail for 24 bytes once the pool is initialised; be safe anyway.
+            var s = SystemRandomNumberGenerator()
+            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &s) }
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+    }
+
+    static func writeSecret(path: String, contents: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let bytes = Array(contents.utf8)
+        return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+    }
+
+    public func authorize(_ req: HTTPRequest, _ access: RouteAccess) -> HTTPResponse? {
+        let presented = Self.bearer(req)
+        switch access {
+        case .read:
+            if !readsNeedToken { return nil }
+            guard let t = presented else { return Self.unauthorized("this server needs a bearer token for reads") }
+            if Self.matches(t, adminTokens) || Self.matches(t, readTokens) { return nil }
+            return Self.unauthorized("invalid token")
+        case .admin:
+            guard let t = presented else { return Self.unauthorized("this route changes state and needs an admin bearer token") }
+            if Self.matches(t, adminTokens) { return nil }
+            if Self.matches(t, readTokens) { return .error(403, "forbidden", "a read token cannot change state; use an admin token") }
+            return Self.unauthorized("invalid token")
+        }
+    }
+
+    /// `Authorization: Bearer X`, or `?token=X` (browsers cannot set headers on a WebSocket).
+    static func bearer(_ req: HTTPRequest) -> [UInt8]? {
+        if let h = req.header("authorization") {
+            let parts = h.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return Array(parts[1].trimmedWhitespace.utf8) }
+            return []
+        }
+        if req.rawQuery.contains("token="), let t = req.query["token"] { return Array(t.utf8) }
+        return nil
+    }
+
+    /// Compares against every token without an early exit on the first differing byte,
+    /// so response time does not reveal how much of a guess was right.
+    static func matches(_ presented: [UInt8], _ tokens: [[UInt8]]) -> Bool {
+        var found = false
+        for t in tokens {
+            var diff = UInt8(truncatingIfNeeded: presented.count ^ t.count)
+            let n = max(presented.count, t.count)
+            for i in 0..<n {
+                let a = i < presented.count ? presented[i] : 0
+                let b = i < t.count ? t[i] : 0
+                diff |= a ^ b
+            }
+            found = found || (diff == 0 && !t.isEmpty)
+        }
+        return found
+    }
+
+    static func unauthorized(_ message: String) -> HTTPResponse {
+        var r = HTTPResponse.error(401, "unauthorized", message)
+        r.headers.append(("WWW-Authenticate", "Bearer realm=\"vitals\""))
+        return r
+    }
+}

@@ -1,0 +1,148 @@
+import VitalsSupport
+import VitalsTransport
+import VitalsCore
+import Glibc
+import Synchronization
+
+/// Builds the daemon from its config: store, sampler, routes, server. `main` and the
+/// integration tests both start Vitals through this type.
+public final class VitalsApp: Sendable {
+    public static let version = "0.1.0"
+
+    public let config: VitalsConfig
+    public let sampler: Sampler
+    public let store: HistoryStore?
+    public let storeOpenError: String?
+    public let auth: AuthPolicy
+    /// WebSocket topics: other parts of the daemon publish events here.
+    public let hub: TopicHub
+    public let topics: VitalsTopics
+    public let startedMs: Int64
+    let processTable: ProcessTable
+    let now: @Sendable () -> Int64
+    /// Most GPUs seen since start, so their history stays queryable if one drops out.
+    let gpuCountSeen = MaxCounter()
+    private let serverBox = Mutex<HTTPServer?>(nil)
+
+    /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
+    ///   `now` is the wall clock in ms; `auth` replaces the policy built from config
+    ///   (tests need token-protected reads without binding a non-loopback address).
+    public init(config: VitalsConfig, procRoot: String = "/proc", sysRoot: String = "/sys",
+                now: @escaping @Sendable () -> Int64 = { Clock.wallMs() }, auth: AuthPolicy? = nil) throws(ConfigError) {
+        self.config = config
+        self.now = now
+        self.startedMs = now()
+        guard makeDirectories(config.dataDir) else {
+            throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
+        }
+        if let auth {
+            self.auth = auth
+        } else {
+            self.auth = try AuthPolicy.load(config)
+        }
+
+        // A database that cannot be opened must not stop live stats: health reports it.
+        var openError: String? = nil
+        var store: HistoryStore? = nil
+        do {
+            store = try HistoryStore(path: config.databasePath, tiers: [
+                HistoryTier(name: "raw", stepMs: Int64(config.samplingIntervalMs), retentionMs: config.retentionRawMs),
+                HistoryTier(name: "10s", stepMs: 10_000, retentionMs: config.retention10sMs),
+                HistoryTier(name: "5m", stepMs: 300_000, retentionMs: config.retention5mMs),
+            ], now: now)
+        } catch {
+            openError = "\(error)"
+            Log.error("history database unavailable; live stats continue without history", ["path": config.databasePath, "error": "\(error)"])
+        }
+        self.store = store
+        self.storeOpenError = openError
+
+        let nvmlPath = config.nvmlLibrary
+        var gpu: (@Sendable () -> NVMLReader)? = nil
+        if config.gpuEnabled {
+            gpu = { @Sendable in NVMLReader(libraryPath: nvmlPath, now: { Clock.monotonicMs() }) }
+        }
+        processTable = ProcessTable(procRoot: procRoot, now: { Clock.monotonicNs() })
+        sampler = Sampler(intervalMs: config.samplingIntervalMs, host: HostSampler(procRoot: procRoot, sysRoot: sysRoot),
+                          gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store)
+        let seenGPUs = gpuCountSeen
+        let hub = TopicHub(clock: now)
+        self.hub = hub
+        let topics = VitalsTopics(hub: hub)
+        self.topics = topics
+        sampler.onSnapshot { snap, json in
+            seenGPUs.noteCount(snap.gpu.devices.count)
+            hub.publish(topics.systemStats, data: json, ts: snap.ts)
+        }
+    }
+
+    public var server: HTTPServer? { serverBox.withLock { $0 } }
+
+    public func makeRouter() -> Router {
+        var r = Router()
+        addSystemRoutes(&r)
+        addProcessRoutes(&r)
+        addSavedSnapshotRoutes(&r)
+        addIndexRoutes(&r)
+        addWebSocketRoutes(&r)
+        return r
+    }
+
+    /// Starts sampling (first sample taken before listening) and serving; returns the port.
+    @discardableResult
+    public func start(samplerThread: Bool = true) throws(SocketError) -> Int {
+        if samplerThread {
+            sampler.start()
+        } else {
+            sampler.tick(wallMs: now(), monoNs: Clock.monotonicNs(), withGPU: false)
+        }
+        var o = HTTPServerOptions()
+        o.host = config.listenAddress
+        o.port = config.port
+        o.ioThreads = config.ioThreads
+        o.maxConnections = config.maxConnections
+        o.maxHeaderBytes = config.maxHeaderBytes
+        o.maxBodyBytes = config.maxBodyBytes
+        o.headerTimeoutMs = config.headerTimeoutMs
+        o.keepAliveTimeoutMs = config.keepAliveTimeoutMs
+        o.corsOrigins = Set(config.corsOrigins)
+        o.allowedHosts = config.hostAllowlist
+        let auth = self.auth
+        let server = HTTPServer(options: o, router: makeRouter(), authorize: { auth.authorize($0, $1) })
+        let port = try server.start()
+        serverBox.withLock { $0 = server }
+        return port
+    }
+
+    /// Stops serving, stops the sampler, and writes what history is still pending.
+    public func stop() {
+        serverBox.withLock { $0 }?.stop()
+        sampler.stop()
+        store?.close()
+    }
+}
+
+/// `mkdir -p`.
+func makeDirectories(_ path: String) -> Bool {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, 0o755) != 0 && errno != EEXIST { return false }
+    }
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// A monotonically rising count shared between the sampler and HTTP threads.
+final class MaxCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func noteCount(_ n: Int) {
+        var current = value.load(ordering: .relaxed)
+        while n > current {
+            let (exchanged, original) = value.compareExchange(expected: current, desired: n, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+    var current: Int { value.load(ordering: .relaxed) }
+}

@@ -1,0 +1,407 @@
+import VitalsSupport
+import Glibc
+import CLinux
+
+/// One accepted socket, owned by one loop thread. Speaks HTTP/1.1 (keep-alive, pipelining
+/// answered in order) until an upgrade hands the socket to another protocol.
+final class HTTPConnection: EventLoopHandler, UpgradedTransport {
+    let fd: Int32
+    let loop: EventLoop
+    let peer: String
+    private unowned let server: HTTPServerLoop
+    private var input = ByteBuffer(capacity: 4096)
+    private var output = ByteBuffer()
+    private var parser: HTTPParser
+    /// A worker is computing the response to the request in front; later pipelined
+    /// requests wait so that responses leave in request order.
+    private var awaitingWorker = false
+    private var sentContinue = false
+    /// The request being answered is HTTP/1.0: keep-alive must then be said explicitly.
+    private var http10 = false
+    private var closeWhenFlushed = false
+    /// A response said `Connection: close` (or the request was malformed): parse nothing more.
+    private var stopParsing = false
+    private var readShutdown = false
+    private var writeInterest = false
+    /// Set by `closeGracefully`: when the socket is closed whatever happens.
+    private var lingerDeadlineMs: Int64?
+    private var sentFin = false
+    private(set) var isClosed = false
+    private var upgraded: UpgradedProtocol?
+    private var lastActivityMs: Int64
+    /// Last time the kernel took output from us: a peer that reads nothing for the
+    /// keep-alive timeout while we owe it bytes is dropped.
+    private var lastWriteProgressMs: Int64
+    private var requestStartedMs: Int64?
+    private static let maxPendingOutput = 4 * 1024 * 1024
+    /// How long a closing connection waits for the peer's FIN after ours.
+    private static let lingerMs: Int64 = 1_000
+
+    init(fd: Int32, peer: String, loop: EventLoop, server: HTTPServerLoop) {
+        self.fd = fd
+        self.peer = peer
+        self.loop = loop
+        self.server = server
+        self.parser = HTTPParser(maxHeaderBytes: server.options.maxHeaderBytes, maxBodyBytes: server.options.maxBodyBytes)
+        self.lastActivityMs = loop.nowMs
+        self.lastWriteProgressMs = loop.nowMs
+    }
+
+    /// Bytes of unparsed input we are willing to hold: one whole request at the limits.
+    private var inputLimit: Int { server.options.maxHeaderBytes + server.options.maxBodyBytes + 65_536 }
+
+    /// Reading stops while the peer is not taking its answers or has sent more than one
+    /// request can hold; level-triggered EPOLLIN would otherwise grow the buffers without bound.
+    private var readPaused: Bool {
+        upgraded == nil && lingerDeadlineMs == nil
+            && (output.readableCount > Self.maxPendingOutput || input.readableCount > inputLimit)
+    }
+
+    var pendingOutputBytes: Int { output.readableCount }
+
+    // MARK: events
+
+    func handleEvents(_ events: UInt32) {
+        // HUP (both directions shut) and ERR (reset) cannot be masked and nothing more can be
+        // delivered: close, or the level-triggered loop would spin on them.
+        if events & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { close(flush: false); return }
+        if events & EPOLLOUT.rawValue != 0 { writable() }
+        if isClosed { return }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        guard !readShutdown else { return }
+        if let upgraded { readUpgraded(upgraded); return }
+        if lingerDeadlineMs != nil { discardInput(); return }
+        let fd = self.fd
+        while true {
+            let n = input.writeWithUnsafeTail(minimum: 16 * 1024) { tail in
+                recv(fd, tail.baseAddress, tail.count, 0)
+            }
+            if n > 0 {
+                lastActivityMs = loop.nowMs
+                if n < 16 * 1024 || input.readableCount > inputLimit { break }
+                continue
+            }
+            if n == 0 {
+                // Peer finished sending. Answer what is buffered, then close.
+                readShutdown = true
+                updateInterest()
+                if upgraded == nil && !awaitingWorker && output.isEmpty && input.isEmpty { close(flush: false); return }
+                closeWhenFlushed = true
+                break
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { break }
+            close(flush: false)
+            return
+        }
+        processRequests()
+        if readShutdown && !awaitingWorker && output.isEmpty && !isClosed { close(flush: false) }
+        updateInterest()
+    }
+
+    /// While lingering: read and drop whatever the peer still sends, until its FIN.
+    private func discardInput() {
+        let scratch = server.scratch
+        guard let base = scratch.baseAddress else { return }
+        for _ in 0..<16 {
+            let n = recv(fd, base, scratch.count, 0)
+            if n > 0 { continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            close(flush: false) // EOF or error: the peer is done
+            return
+        }
+    }
+
+    /// Upgraded connections read into the loop's shared scratch buffer and hand the bytes
+    /// straight to the protocol, which copies what it keeps: an idle WebSocket then holds
+    /// no input buffer of its own (16 KiB each would be 160 MB at 10,000 subscribers).
+    private func readUpgraded(_ proto: UpgradedProtocol) {
+        let scratch = server.scratch
+        guard let base = scratch.baseAddress else { return }
+        // A bounded number of reads per wake-up: one fast sender cannot starve the loop.
+        for _ in 0..<16 {
+            if isClosed { return }
+            let n = recv(fd, base, scratch.count, 0)
+            if n > 0 {
+                lastActivityMs = loop.nowMs
+                if lingerDeadlineMs == nil {
+                    proto.received(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: n))
+                }
+                if n < scratch.count { return }
+                continue
+            }
+            if n == 0 {
+                // The peer will send nothing more: write what is owed, then close (at
+                // the latest after the linger time if the peer does not read it either).
+                readShutdown = true
+                updateInterest()
+                if lingerDeadlineMs == nil { lingerDeadlineMs = loop.nowMs + 2_000 }
+                flush()
+                return
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return }
+            close(flush: false)
+            return
+        }
+    }
+
+    // MARK: HTTP
+
+    private func processRequests() {
+        while !awaitingWorker && !isClosed && upgraded == nil && !stopParsing {
+            if output.readableCount > Self.maxPendingOutput { break } // client is not reading its answers
+            if input.isEmpty { requestStartedMs = nil; break }
+            let result = input.withReadable { parser.parse($0) }
+            switch result {
+            case .incomplete(let expectsContinue):
+                if requestStartedMs == nil { requestStartedMs = loop.nowMs }
+                if expectsContinue && !sentContinue {
+                    sentContinue = true
+                    output.append("HTTP/1.1 100 Continue\r\n\r\n")
+                }
+                flush()
+                return
+            case .failure(let status, let message):
+                input.consume(input.readableCount)
+                http10 = false
+                writeResponse(HTTPResponse.error(status, Self.errorCode(status), message), head: false, keepAlive: false, origin: nil)
+                flush()
+                return
+            case .request(var req, let consumed):
+                input.consume(consumed)
+                requestStartedMs = nil
+                sentContinue = false
+                req.remoteAddress = peer
+                dispatch(req)
+            }
+        }
+        flush()
+    }
+
+    private func dispatch(_ req: HTTPRequest) {
+        let keepAlive = req.keepAlive && !readShutdown
+        let head = req.method == "HEAD"
+        let origin = req.header("origin")
+        http10 = req.minorVersion == 0
+        switch server.route(req) {
+        case .respond(let resp):
+            writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
+        case .worker(let req, let handler):
+            awaitingWorker = true
+            let me = LoopBound(self)
+            let loop = self.loop
+            server.workers.async {
+                let resp = handler(req)
+                loop.execute { me.value.workerFinished(resp, head: head, keepAlive: keepAlive, origin: origin) }
+            }
+        case .upgrade(let responseHead, let makeProtocol):
+            output.append(responseHead)
+            let proto = makeProtocol(self)
+            upgraded = proto
+            flush()
+            if !input.isEmpty && !isClosed {
+                input.withReadable { proto.received($0) }
+                input.consume(input.readableCount)
+            }
+            // From here on reads go through the loop's scratch buffer (readUpgraded).
+            input = ByteBuffer()
+        }
+    }
+
+    private func workerFinished(_ resp: HTTPResponse, head: Bool, keepAlive: Bool, origin: String?) {
+        guard !isClosed else { return }
+        awaitingWorker = false
+        writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
+        processRequests()
+        if readShutdown && !awaitingWorker && output.isEmpty && !isClosed { close(flush: false) }
+    }
+
+    private func writeResponse(_ r: HTTPResponse, head: Bool, keepAlive: Bool, origin: String?) {
+        output.append("HTTP/1.1 ")
+        output.append(String(r.status))
+        output.append(" ")
+        output.append(HTTPResponse.reason(r.status))
+        output.append("\r\nDate: ")
+        output.append(server.dateHeader())
+        if let ct = r.contentType {
+            output.append("\r\nContent-Type: ")
+            output.append(ct)
+        }
+        output.append("\r\nContent-Length: ")
+        output.append(String(r.body.count))
+        if r.noStore { output.append("\r\nCache-Control: no-store") }
+        if let origin, server.options.corsOrigins.contains(origin) {
+            output.append("\r\nAccess-Control-Allow-Origin: ")
+            output.append(origin)
+            output.append("\r\nVary: Origin")
+        }
+        for (k, v) in r.headers {
+            output.append("\r\n")
+            output.append(k)
+            output.append(": ")
+            output.append(v)
+        }
+        output.append(keepAlive ? (http10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n")
+        if !head { output.append(r.body) }
+        if !keepAlive { closeWhenFlushed = true; stopParsing = true }
+    }
+
+    static func errorCode(_ status: Int) -> String {
+        switch status {
+        case 400: return "bad_request"
+        case 408: return "request_timeout"
+        case 413: return "body_too_large"
+        case 417: return "expectation_failed"
+        case 431: return "headers_too_large"
+        case 501: return "not_implemented"
+        case 505: return "http_version_not_supported"
+        default: return "error"
+        }
+    }
+
+    // MARK: output
+
+    func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { send($0) }
+    }
+
+    func send(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosed, bytes.count > 0 else { return }
+        if output.isEmpty {
+            // Fast path: straight to the kernel, buffer only what it did not take.
+            var off = 0
+            while off < bytes.count {
+                let n = Glibc.send(fd, bytes.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL))
+                if n > 0 { off += n; lastWriteProgressMs = loop.nowMs; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+                close(flush: false)
+                return
+            }
+            if off < bytes.count {
+                output.append(UnsafeRawBufferPointer(rebasing: bytes[off...]))
+                setWriteInterest(true)
+            }
+        } else {
+            output.append(bytes)
+        }
+    }
+
+    private func flush() {
+        guard !isClosed else { return }
+        let fd = self.fd
+        while !output.isEmpty {
+            let n = output.withReadable { p in Glibc.send(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { output.consume(n); lastWriteProgressMs = loop.nowMs; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                setWriteInterest(true)
+                return
+            }
+            close(flush: false)
+            return
+        }
+        setWriteInterest(false)
+        output.shrinkIfIdle(above: 256 * 1024)
+        if closeWhenFlushed && !awaitingWorker && lingerDeadlineMs == nil {
+            // Everything owed is written. If the peer already sent its FIN, close now;
+            // otherwise half-close and drain: closing with unread input would send an RST
+            // that can destroy our last response before the peer reads it.
+            if readShutdown { close(flush: false); return }
+            lingerDeadlineMs = loop.nowMs + Self.lingerMs
+            input = ByteBuffer()
+        }
+        if lingerDeadlineMs != nil {
+            if !sentFin {
+                sentFin = true
+                shutdown(fd, Int32(SHUT_WR))
+            }
+            if readShutdown { close(flush: false) }
+        }
+    }
+
+    /// The kernel took our backlog: let the upgraded protocol send more, or resume
+    /// pipelined requests that were held back while output was over its bound.
+    private func writable() {
+        flush()
+        guard !isClosed, output.isEmpty else { return }
+        if let upgraded {
+            upgraded.outputDrained()
+        } else if !input.isEmpty && !awaitingWorker {
+            processRequests()
+        }
+        updateInterest()
+    }
+
+    private func setWriteInterest(_ on: Bool) {
+        guard on != writeInterest, !isClosed else { return }
+        writeInterest = on
+        updateInterest()
+    }
+
+    /// Once the peer's side is shut, input readiness is level-triggered forever: stop
+    /// asking for it (HUP and ERR still arrive) so the loop does not spin.
+    private func updateInterest() {
+        guard !isClosed else { return }
+        let read = readShutdown || readPaused ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
+    }
+
+    func closeGracefully(lingerMs: Int64) {
+        guard !isClosed, lingerDeadlineMs == nil else { return }
+        lingerDeadlineMs = loop.nowMs + lingerMs
+        flush()
+    }
+
+    func close(flush: Bool) {
+        guard !isClosed else { return }
+        if flush && !output.isEmpty {
+            closeWhenFlushed = true
+            self.flush()
+            return
+        }
+        isClosed = true
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        server.connectionClosed(self)
+        upgraded?.closed()
+        upgraded = nil
+    }
+
+    // MARK: timeouts
+
+    /// Called about twice a second: slow requests get 408, idle keep-alive sockets are closed.
+    func sweep(nowMs: Int64) {
+        if let deadline = lingerDeadlineMs {
+            if nowMs >= deadline { close(flush: false) }
+            return
+        }
+        if !output.isEmpty && nowMs - lastWriteProgressMs > Int64(server.options.keepAliveTimeoutMs) {
+            close(flush: false) // owed bytes the peer has not taken for a whole keep-alive period
+            return
+        }
+        if let upgraded { upgraded.tick(nowMs: nowMs); return }
+        if awaitingWorker { return }
+        if let started = requestStartedMs, nowMs - started > Int64(server.options.headerTimeoutMs) {
+            input.consume(input.readableCount)
+            requestStartedMs = nil
+            stopParsing = true
+            http10 = false
+            writeResponse(HTTPResponse.error(408, "request_timeout", "request not received within \(server.options.headerTimeoutMs) ms"),
+                          head: false, keepAlive: false, origin: nil)
+            flush()
+            return
+        }
+        if requestStartedMs == nil && input.isEmpty && output.isEmpty
+            && nowMs - lastActivityMs > Int64(server.options.keepAliveTimeoutMs) {
+            close(flush: false)
+        }
+    }
+}
