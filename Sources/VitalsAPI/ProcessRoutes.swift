@@ -19,7 +19,7 @@ extension VitalsApp {
             let rows = processTable.top(sort: sort, limit: limit, gpuProcesses: gpuProcesses)
             var w = JSONWriter(capacity: 256 + rows.count * 200)
             w.beginObject()
-            w.field("timestamp", TimeFormat.iso8601(ms: now()))
+            w.field("timestamp", TimeFormat.iso8601(ms: time.wallMs()))
             w.field("sort", sort.rawValue)
             w.field("limit", limit)
             // Say whether GPU memory could be known at all, so null reads as "unknown", not "none".

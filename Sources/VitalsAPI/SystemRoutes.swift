@@ -10,7 +10,7 @@ extension VitalsApp {
         })
 
         r.add("GET", "/api/v1/system/stats/history", .worker { [self] req in
-            switch HistoryRequest.parse(req.query, nowMs: now(), validMetrics: validHistoryMetrics) {
+            switch HistoryRequest.parse(req.query, nowMs: time.wallMs(), validMetrics: validHistoryMetrics) {
             case .failure(let resp):
                 return resp
             case .success(let q):
@@ -59,7 +59,7 @@ extension VitalsApp {
 
         r.add("GET", "/api/v1/system/health", .inline { [self] _ in
             .json(HealthReport.encode(HealthInputs(
-                nowMs: now(), startedMs: startedMs, sampler: sampler.health, store: store?.health,
+                nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: store?.health,
                 storeOpenError: storeOpenError, snapshot: sampler.latest.value?.snapshot,
                 rssBytes: currentRSSBytes(), version: VitalsApp.version)))
         })

@@ -19,19 +19,20 @@ public final class VitalsApp: Sendable {
     public let topics: VitalsTopics
     public let startedMs: Int64
     let processTable: ProcessTable
-    let now: @Sendable () -> Int64
+    /// The one clock every part reads (a `ManualTime` in tests).
+    public let time: any TimeSource
     /// Most GPUs seen since start, so their history stays queryable if one drops out.
     let gpuCountSeen = MaxCounter()
     private let serverBox = Mutex<HTTPServer?>(nil)
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
-    ///   `now` is the wall clock in ms; `auth` replaces the policy built from config
+    ///   `time` is the clock every part reads; `auth` replaces the policy built from config
     ///   (tests need token-protected reads without binding a non-loopback address).
     public init(config: VitalsConfig, procRoot: String = "/proc", sysRoot: String = "/sys",
-                now: @escaping @Sendable () -> Int64 = { Clock.wallMs() }, auth: AuthPolicy? = nil) throws(ConfigError) {
+                time: any TimeSource = SystemTime(), auth: AuthPolicy? = nil) throws(ConfigError) {
         self.config = config
-        self.now = now
-        self.startedMs = now()
+        self.time = time
+        self.startedMs = time.wallMs()
         guard makeDirectories(config.dataDir) else {
             throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
         }
@@ -49,7 +50,7 @@ public final class VitalsApp: Sendable {
                 HistoryTier(name: "raw", stepMs: Int64(config.samplingIntervalMs), retentionMs: config.retentionRawMs),
                 HistoryTier(name: "10s", stepMs: 10_000, retentionMs: config.retention10sMs),
                 HistoryTier(name: "5m", stepMs: 300_000, retentionMs: config.retention5mMs),
-            ], now: now)
+            ], time: time)
         } catch {
             openError = "\(error)"
             Log.error("history database unavailable; live stats continue without history", ["path": config.databasePath, "error": "\(error)"])
@@ -60,13 +61,13 @@ public final class VitalsApp: Sendable {
         let nvmlPath = config.nvmlLibrary
         var gpu: (@Sendable () -> NVMLReader)? = nil
         if config.gpuEnabled {
-            gpu = { @Sendable in NVMLReader(libraryPath: nvmlPath, now: { Clock.monotonicMs() }) }
+            gpu = { @Sendable in NVMLReader(libraryPath: nvmlPath, time: time) }
         }
-        processTable = ProcessTable(procRoot: procRoot, now: { Clock.monotonicNs() })
+        processTable = ProcessTable(procRoot: procRoot, time: time)
         sampler = Sampler(intervalMs: config.samplingIntervalMs, host: HostSampler(procRoot: procRoot, sysRoot: sysRoot),
-                          gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store)
+                          gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store, time: time)
         let seenGPUs = gpuCountSeen
-        let hub = TopicHub(clock: now)
+        let hub = TopicHub(time: time)
         self.hub = hub
         let topics = VitalsTopics(hub: hub)
         self.topics = topics
@@ -94,7 +95,7 @@ public final class VitalsApp: Sendable {
         if samplerThread {
             sampler.start()
         } else {
-            sampler.tick(wallMs: now(), monoNs: Clock.monotonicNs(), withGPU: false)
+            sampler.tick(wallMs: time.wallMs(), monoNs: time.monotonicNs(), withGPU: false)
         }
         var o = HTTPServerOptions()
         o.host = config.listenAddress

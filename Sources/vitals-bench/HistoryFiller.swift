@@ -15,7 +15,7 @@ enum HistoryFiller {
         var options = HistoryStoreOptions()
         options.flushIntervalMs = nil
         options.pruneIntervalMs = nil
-        try HistoryStore(path: path, tiers: tiers, options: options, now: { nowMs }).close()
+        try HistoryStore(path: path, tiers: tiers, options: options, time: ManualTime(wallMs: nowMs)).close()
 
         let names = HistoryMetrics.names(gpuCount: 0)
         let t0 = Clock.monotonicNs()

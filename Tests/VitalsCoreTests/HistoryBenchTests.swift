@@ -22,7 +22,7 @@ final class HistoryBenchTests: XCTestCase {
         let metricCount = 20
 
         // Create the schema through the store, then fill the tiers directly.
-        try HistoryStore(path: path, tiers: tiers, options: manualOptions(), now: clock.closure).close()
+        try HistoryStore(path: path, tiers: tiers, options: manualOptions(), time: clock).close()
         let fillStart = Date()
         let db = try SQLiteConnection(path: path, readOnly: false)
         try db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF")
@@ -58,7 +58,7 @@ final class HistoryBenchTests: XCTestCase {
         let fillSeconds = Date().timeIntervalSince(fillStart)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
-        let store = try HistoryStore(path: path, tiers: tiers, options: manualOptions(), now: clock.closure)
+        let store = try HistoryStore(path: path, tiers: tiers, options: manualOptions(), time: clock)
         defer { store.close() }
 
         func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {

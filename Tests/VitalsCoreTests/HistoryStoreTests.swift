@@ -11,7 +11,7 @@ final class HistoryStoreTests: XCTestCase {
     private func open(_ dir: URL, tiers: [HistoryTier] = HistoryTier.defaults, clock: FakeClock,
                       maxPending: Int = 1_200) throws -> HistoryStore {
         try HistoryStore(path: dir.appendingPathComponent("history.db").path, tiers: tiers,
-                         options: manualOptions(maxPending: maxPending), now: clock.closure)
+                         options: manualOptions(maxPending: maxPending), time: clock)
     }
 
     func testBucketsHoldAvgMinMaxOfTheirSamples() throws {
@@ -189,7 +189,7 @@ final class HistoryStoreTests: XCTestCase {
         let clock = FakeClock(t0)
         var o = manualOptions()
         o.pruneChunkRows = 7
-        let store = try HistoryStore(path: path, tiers: shortTiers, options: o, now: clock.closure)
+        let store = try HistoryStore(path: path, tiers: shortTiers, options: o, time: clock)
         defer { store.close() }
         for i in 0..<200 { store.append(ts: t0 + Int64(i) * 500, values: [("a", 1), ("b", 2)]) }
         for i in 0..<20 { store.append(ts: t0 + 3_600_000 + Int64(i) * 500, values: [("a", 1), ("b", 2)]) }
@@ -239,7 +239,7 @@ final class HistoryStoreTests: XCTestCase {
         let sub = dir.appendingPathComponent("not-yet", isDirectory: true)
         let clock = FakeClock(t0)
         let store = try HistoryStore(path: sub.appendingPathComponent("history.db").path,
-                                     tiers: HistoryTier.defaults, options: manualOptions(), now: clock.closure)
+                                     tiers: HistoryTier.defaults, options: manualOptions(), time: clock)
         defer { store.close() }
         XCTAssertFalse(store.health.writable)
         XCTAssertNotNil(store.health.lastError)
@@ -270,7 +270,7 @@ final class HistoryStoreTests: XCTestCase {
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
         let clock = FakeClock(t0)
         let store = try HistoryStore(path: sub.appendingPathComponent("history.db").path,
-                                     tiers: HistoryTier.defaults, options: manualOptions(), now: clock.closure)
+                                     tiers: HistoryTier.defaults, options: manualOptions(), time: clock)
         defer { store.close() }
         store.append(ts: t0, values: [("cpu.percent", 1)])
         store.flush()
@@ -366,7 +366,7 @@ final class HistoryStoreTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("before"), "\(e)")
         }
         XCTAssertThrowsError(try HistoryStore(path: dir.appendingPathComponent("x.db").path,
-                                              tiers: [], options: manualOptions(), now: clock.closure))
+                                              tiers: [], options: manualOptions(), time: clock))
     }
 
     func testSavedSnapshotsRoundTrip() throws {
@@ -396,7 +396,7 @@ final class HistoryStoreTests: XCTestCase {
         var o = manualOptions()
         o.flushIntervalMs = 50
         let store = try HistoryStore(path: dir.appendingPathComponent("h.db").path, tiers: HistoryTier.defaults,
-                                     options: o, now: clock.closure)
+                                     options: o, time: clock)
         defer { store.close() }
         store.append(ts: t0, values: [("cpu.percent", 1)])
         let deadline = Date().addingTimeInterval(5)
@@ -416,7 +416,7 @@ final class HistoryStoreConcurrencyTests: XCTestCase {
         // Bound above the 2000-sample burst, so every sample must arrive.
         var o = manualOptions(maxPending: 10_000)
         o.flushIntervalMs = 5
-        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, now: clock.closure)
+        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, time: clock)
         defer { store.close() }
         // WAL, so the readers below never wait for the writer.
         let db = try SQLiteConnection(path: path, readOnly: true)
@@ -458,7 +458,7 @@ final class HistoryStoreLifecycleTests: XCTestCase {
         var o = manualOptions()
         o.flushIntervalMs = 1
         o.pruneIntervalMs = 1
-        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, now: clock.closure)
+        let store = try HistoryStore(path: path, tiers: HistoryTier.defaults, options: o, time: clock)
         store.append(ts: clock.now, values: [("cpu.percent", 1)])
         store.close()
         store.close()   // twice is harmless

@@ -5,14 +5,13 @@ import Synchronization
 @testable import VitalsCore
 @testable import VitalsAPI
 
-/// A clock the test moves by hand.
-final class FakeClock: Sendable {
-    private let ms: Atomic<Int64>
-    init(_ start: Int64) { ms = Atomic(start) }
-    var now: Int64 { ms.load(ordering: .relaxed) }
-    func set(_ v: Int64) { ms.store(v, ordering: .relaxed) }
-    func advance(_ d: Int64) { ms.add(d, ordering: .relaxed) }
-    var closure: @Sendable () -> Int64 { { [self] in self.now } }
+/// The history tests' clock: wall time they set and move by hand.
+typealias FakeClock = ManualTime
+extension ManualTime {
+    convenience init(_ wallMs: Int64) { self.init(wallMs: wallMs) }
+    var now: Int64 { wallMs() }
+    func set(_ v: Int64) { setWall(v) }
+    func advance(_ d: Int64) { advance(ms: d) }
 }
 
 /// A fresh temporary directory, removed when the test ends.

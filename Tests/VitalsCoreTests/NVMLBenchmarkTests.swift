@@ -24,7 +24,7 @@ final class NVMLBenchmarkTests: XCTestCase {
         setenv("FAKE_NVML_SCENARIO", "two", 1)
         setenv("FAKE_NVML_RUN", UUID().uuidString, 1)
         let lib = try NVMLFakeLibrary.path(NVMLFakeLibrary.standard)
-        let r = NVMLReader(libraryPath: lib, now: { 0 })
+        let r = NVMLReader(libraryPath: lib, time: ManualTime())
         XCTAssertEqual(r.sample(includeProcesses: true).devices.count, 2)
         let plain = microseconds(1000) { _ = r.sample(includeProcesses: false) }
         let withProcesses = microseconds(1000) { _ = r.sample(includeProcesses: true) }
@@ -33,7 +33,7 @@ final class NVMLBenchmarkTests: XCTestCase {
     }
 
     func testProcessTableCost() {
-        let t = ProcessTable(now: { UInt64(DispatchTime.now().uptimeNanoseconds) })
+        let t = ProcessTable(time: SystemTime())
         _ = t.top(sort: .cpu, limit: 20, gpuProcesses: [])   // warm: the cold pair of scans
         let n = 50
         let us = microseconds(n) { _ = t.top(sort: .cpu, limit: 20, gpuProcesses: []) }
@@ -42,7 +42,7 @@ final class NVMLBenchmarkTests: XCTestCase {
         let one = microseconds(n) { _ = t.top(sort: .cpu, limit: 1, gpuProcesses: []) }
         print("BENCH ProcessTable.top(limit: 1), warm: \(one) us/call (the scan without per-row details)")
         // A cold call (no kept reading) also pays two scans and the 250 ms settle.
-        let cold = ProcessTable(now: { UInt64(DispatchTime.now().uptimeNanoseconds) })
+        let cold = ProcessTable(time: SystemTime())
         let coldUs = microseconds(1) { _ = cold.top(sort: .memory, limit: 20, gpuProcesses: []) }
         print("BENCH ProcessTable.top cold (2 scans + 250 ms settle): \(coldUs) us")
     }

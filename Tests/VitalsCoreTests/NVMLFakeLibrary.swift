@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VitalsSupport
 
 /// Builds Tests/Fixtures/fake-nvml/fake_nvml.c into a temporary libnvidia-ml.so.1, once
 /// per variant and test process, so the loader is tested through its real dlopen path.
@@ -59,6 +60,11 @@ enum NVMLFakeLibrary {
 }
 
 /// A clock the test moves by hand.
-final class ManualClock {
-    var ms: Int64 = 1_000_000
+/// The NVML tests' monotonic clock, in ms, set by hand.
+typealias ManualClock = ManualTime
+extension ManualTime {
+    var ms: Int64 {
+        get { monotonicMs() }
+        set { advance(ms: newValue - monotonicMs()) }
+    }
 }

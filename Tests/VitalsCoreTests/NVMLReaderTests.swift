@@ -20,7 +20,7 @@ final class NVMLReaderTests: XCTestCase {
 
     private func reader(_ lib: String) -> NVMLReader {
         let clock = self.clock
-        return NVMLReader(libraryPath: lib, now: { clock.ms })
+        return NVMLReader(libraryPath: lib, time: clock)
     }
 
     private func devices(_ s: GPUStatus, file: StaticString = #filePath, line: UInt = #line) -> [GPUDevice] {
@@ -175,7 +175,7 @@ final class NVMLReaderTests: XCTestCase {
     }
 
     func testBackoffIsCappedAtFiveMinutes() throws {
-        let r = NVMLReader(libraryPath: "/nonexistent-vitals-dir/libnvidia-ml.so.1", now: { [clock] in clock.ms })
+        let r = NVMLReader(libraryPath: "/nonexistent-vitals-dir/libnvidia-ml.so.1", time: clock)
         // Failures at 0, 5, 15, 35, 75, 155, 315 s; after that every 300 s.
         var t: Int64 = 0
         var attempts: [Int64] = []
@@ -199,7 +199,7 @@ final class NVMLReaderTests: XCTestCase {
     }
 
     func testDefaultLibraryNameInReason() throws {
-        let r = NVMLReader(libraryPath: nil, now: { 0 })
+        let r = NVMLReader(libraryPath: nil, time: ManualTime())
         let s = r.sample(includeProcesses: false)
         if case .available = s { throw XCTSkip("this machine has a real NVIDIA driver") }
         XCTAssertEqual(s, .unavailable(reason: "libnvidia-ml.so.1 not found"))

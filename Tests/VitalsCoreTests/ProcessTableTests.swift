@@ -6,12 +6,6 @@ import XCTest
 @testable import VitalsCore
 @testable import VitalsAPI
 
-/// A monotonic clock the test moves by hand; Sendable because ProcessTable wants one.
-final class ManualNanoClock: Sendable {
-    private let value = Mutex<UInt64>(1_000_000_000_000)
-    var now: UInt64 { value.withLock { $0 } }
-    func advance(seconds: Double) { value.withLock { $0 += UInt64(seconds * 1e9) } }
-}
 
 final class ProcessTableTests: XCTestCase {
     private static let fixture = URL(fileURLWithPath: #filePath)
@@ -19,7 +13,7 @@ final class ProcessTableTests: XCTestCase {
         .appendingPathComponent("Fixtures/proc-processes")
     private let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
     private let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
-    private let clock = ManualNanoClock()
+    private let clock = ManualTime()
     private var root: URL!
 
     /// A private copy of the fixture: the tests rewrite stat files between readings.
@@ -36,7 +30,7 @@ final class ProcessTableTests: XCTestCase {
         let clock = self.clock
         return ProcessTable(procRoot: root.appendingPathComponent("proc").path,
                             passwdPath: root.appendingPathComponent("passwd").path,
-                            settle: 0, now: { clock.now })
+                            settle: 0, time: clock)
     }
 
     /// Rewrites fields of one fixture process's stat line (numbered as in proc(5)).
@@ -144,7 +138,7 @@ final class ProcessTableTests: XCTestCase {
     }
 
     func testRealProcHasThisProcess() {
-        let t = ProcessTable(now: { UInt64(DispatchTime.now().uptimeNanoseconds) })
+        let t = ProcessTable(time: SystemTime())
         let rows = t.top(sort: .memory, limit: 100_000, gpuProcesses: [])
         guard let me = rows.first(where: { $0.pid == getpid() }) else {
             return XCTFail("own pid \(getpid()) missing from \(rows.count) rows")

@@ -28,6 +28,7 @@ public final class Sampler: @unchecked Sendable {
     // and `seq` are used only on the sampler thread (or before it starts); the rest is
     // Mutex/Atomic or immutable.
     public let intervalMs: Int
+    private let time: any TimeSource
     public let latest = LatestSnapshot()
     private let host: HostSampler
     private let makeGPUReader: (@Sendable () -> NVMLReader)?
@@ -47,8 +48,10 @@ public final class Sampler: @unchecked Sendable {
     private var loggedGPUState: String?
     private var loggedStoreWritable = true
 
-    public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?) {
+    public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?,
+                time: any TimeSource = SystemTime()) {
         self.intervalMs = intervalMs
+        self.time = time
         self.host = host
         self.makeGPUReader = gpu
         self.gpuProcessIntervalMs = Int64(gpuProcessIntervalMs)
@@ -67,7 +70,7 @@ public final class Sampler: @unchecked Sendable {
     /// Takes the first sample now (so the API answers from the first request), then ticks on a thread.
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs(), withGPU: false)
+        tick(wallMs: time.wallMs(), monoNs: time.monotonicNs(), withGPU: false)
         thread = spawnThread(name: "vitals-sampler") { [self] in run() }
     }
 
@@ -83,11 +86,11 @@ public final class Sampler: @unchecked Sendable {
     private func run() {
         let interval = Int64(intervalMs)
         while running.load(ordering: .acquiring) {
-            let now = Clock.wallMs()
+            let now = time.wallMs()
             let next = (now / interval + 1) * interval
             if waiter.wait(untilWallMs: next) { break }
             if !running.load(ordering: .acquiring) { break }
-            tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs(), withGPU: true)
+            tick(wallMs: time.wallMs(), monoNs: time.monotonicNs(), withGPU: true)
         }
     }
 

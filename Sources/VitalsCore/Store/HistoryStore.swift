@@ -17,7 +17,7 @@ public final class HistoryStore: Sendable {
     public let path: String
     public let tiers: [HistoryTier]
     private let options: HistoryStoreOptions
-    private let now: @Sendable () -> Int64
+    private let time: any TimeSource
 
     private let queue = DispatchQueue(label: "vitals.history.writer")
     /// Only touched on `queue`; the lock is never contended and exists so the compiler can
@@ -56,15 +56,15 @@ public final class HistoryStore: Sendable {
     /// directory, full disk) leaves the store running with `health.writable == false`.
     public init(path: String, tiers: [HistoryTier] = HistoryTier.defaults,
                 options: HistoryStoreOptions = HistoryStoreOptions(),
-                now: @escaping @Sendable () -> Int64) throws {
+                time: any TimeSource) throws {
         try HistoryTierPlan.validate(tiers)
         guard !path.isEmpty else { throw StoreError.invalidConfiguration("database path is empty") }
         guard options.maxPendingSamples > 0 else { throw StoreError.invalidConfiguration("maxPendingSamples must be > 0") }
         self.path = path
         self.tiers = tiers
         self.options = options
-        self.now = now
-        let w = HistoryWriter(path: path, tiers: tiers, options: options, now: now)
+        self.time = time
+        let w = HistoryWriter(path: path, tiers: tiers, options: options, time: time)
         var initial = WriterStatus()
         do {
             try w.ensureOpen()
@@ -120,7 +120,7 @@ public final class HistoryStore: Sendable {
                 s.lastError = error.description
             }
         } else {
-            let at = now()
+            let at = time.wallMs()
             status.withLock { s in
                 s.writable = true
                 s.lastFlushTs = at
@@ -178,7 +178,7 @@ public final class HistoryStore: Sendable {
 
     public func query(_ q: HistoryQuery) throws -> HistoryResult {
         guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
-        let clock = now()
+        let clock = time.wallMs()
         let tiers = self.tiers
         return try readers.withConnection { db throws(StoreError) in
             try HistoryReader.query(q, tiers: tiers, now: clock, on: db)

@@ -17,7 +17,7 @@ final class HistoryWriter {
     let path: String
     let tiers: [HistoryTier]
     let options: HistoryStoreOptions
-    let now: @Sendable () -> Int64
+    let time: any TimeSource
 
     private var db: SQLiteConnection?
     /// (st_dev, st_ino) of the file when opened: a deleted or replaced file is noticed
@@ -31,11 +31,11 @@ final class HistoryWriter {
     /// Bumped on every (re)open, so readers drop connections to a previous file.
     private(set) var openCount = 0
 
-    init(path: String, tiers: [HistoryTier], options: HistoryStoreOptions, now: @escaping @Sendable () -> Int64) {
+    init(path: String, tiers: [HistoryTier], options: HistoryStoreOptions, time: any TimeSource) {
         self.path = path
         self.tiers = tiers
         self.options = options
-        self.now = now
+        self.time = time
         cursors = Array(repeating: nil, count: tiers.count)
     }
 
@@ -247,7 +247,7 @@ final class HistoryWriter {
         guard let conn = db else { return false }
         var budget = chunkBudget
         let chunk = Int64(max(1, options.pruneChunkRows))
-        let clock = now()
+        let clock = time.wallMs()
         for i in tiers.indices {
             var cutoff = clock - tiers[i].retentionMs
             if i + 1 < tiers.count, let next = cursors[i + 1] { cutoff = min(cutoff, next) }

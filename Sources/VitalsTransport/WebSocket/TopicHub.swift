@@ -11,7 +11,8 @@ import Synchronization
 public final class TopicHub: Sendable {
     public let stats = WebSocketStats()
     private let state = Mutex<State>(State())
-    private let clock: @Sendable () -> Int64
+    /// Stamps messages published without a `ts` and the replies to clients.
+    public let time: any TimeSource
 
     private struct LoopEntry {
         let loop: EventLoop
@@ -26,9 +27,8 @@ public final class TopicHub: Sendable {
         var seq: [UInt64] = []
     }
 
-    /// `clock`: wall-clock ms for the `ts` of messages published without one.
-    public init(clock: @escaping @Sendable () -> Int64 = { Clock.wallMs() }) {
-        self.clock = clock
+    public init(time: any TimeSource = SystemTime()) {
+        self.time = time
     }
 
     /// Adds a topic clients may subscribe to by `name`. Register every topic before the
@@ -58,7 +58,7 @@ public final class TopicHub: Sendable {
     /// `ts` defaults to now (wall-clock ms). Returns the message's sequence number.
     @discardableResult
     public func publish(_ topic: WebSocketTopic, data: [UInt8], ts: Int64? = nil) -> UInt64 {
-        let when = ts ?? clock()
+        let when = ts ?? time.wallMs()
         return state.withLock { s in
             s.seq[topic.index] += 1
             let message = WebSocketTopicMessage(topic: topic, seq: s.seq[topic.index], ts: when, data: data)

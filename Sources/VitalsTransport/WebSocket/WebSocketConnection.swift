@@ -220,7 +220,7 @@ public final class WebSocketConnection: UpgradedProtocol {
         var w = JSONWriter(capacity: 128)
         w.beginObject()
         w.field("type", type)
-        w.field("ts", Clock.wallMs())
+        w.field("ts", hub.time.wallMs())
         body(&w)
         w.endObject()
         sendCounted(.text, w.bytes)

@@ -12,7 +12,7 @@ public final class NVMLReader {
     static let maxBackoffMs: Int64 = 300_000
 
     private let libraryPath: String?
-    private let now: () -> Int64
+    private let time: any TimeSource
     private let procRoot: String
 
     private var library: NVMLLibrary?
@@ -28,11 +28,11 @@ public final class NVMLReader {
 
     /// - Parameters:
     ///   - libraryPath: nil loads `libnvidia-ml.so.1` from the linker's search path.
-    ///   - now: monotonic milliseconds.
+    ///   - time: its monotonic clock paces the retries after a lifecycle error.
     ///   - procRoot: where process names are read (`PID/comm`).
-    public init(libraryPath: String?, now: @escaping () -> Int64, procRoot: String = "/proc") {
+    public init(libraryPath: String?, time: any TimeSource, procRoot: String = "/proc") {
         self.libraryPath = libraryPath
-        self.now = now
+        self.time = time
         self.procRoot = procRoot
     }
 
@@ -75,7 +75,7 @@ public final class NVMLReader {
     /// The initialised library, loading and initialising it when the backoff allows.
     private func ready() -> NVMLLibrary? {
         if initialized, let library { return library }
-        if let next = nextAttemptMs, now() < next { return nil }
+        if let next = nextAttemptMs, time.monotonicMs() < next { return nil }
         openAttempts += 1
         do throws(NVMLFailure) {
             let lib: NVMLLibrary
@@ -97,7 +97,7 @@ public final class NVMLReader {
 
     private func fail(_ reason: String) {
         lastReason = reason
-        nextAttemptMs = now() + backoffMs
+        nextAttemptMs = time.monotonicMs() + backoffMs
         backoffMs = min(backoffMs * 2, Self.maxBackoffMs)
     }
 

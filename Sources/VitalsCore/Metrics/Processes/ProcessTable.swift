@@ -14,7 +14,7 @@ public final class ProcessTable: Sendable {
 
     private let procRoot: String
     private let passwdPath: String
-    private let now: @Sendable () -> UInt64
+    private let time: any TimeSource
     private let settleNs: UInt64
     private let ticksPerSecond: Double
     private let pageSize: UInt64
@@ -27,13 +27,13 @@ public final class ProcessTable: Sendable {
     }
 
     /// - Parameters:
-    ///   - now: monotonic nanoseconds.
+    ///   - time: its monotonic clock dates the readings that CPU % is computed between.
     ///   - settle: wait between the two readings of a cold start.
     public init(procRoot: String = "/proc", passwdPath: String = "/etc/passwd",
-                settle: UInt64 = 250_000_000, now: @escaping @Sendable () -> UInt64) {
+                settle: UInt64 = 250_000_000, time: any TimeSource) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
-        self.now = now
+        self.time = time
         self.settleNs = settle
         let tck = sysconf(Int32(_SC_CLK_TCK))
         ticksPerSecond = tck > 0 ? Double(tck) : 100
@@ -51,13 +51,13 @@ public final class ProcessTable: Sendable {
             if let used = p.usedMemoryBytes { gpuMemory[p.pid, default: 0] &+= used }
         }
         return state.withLock { state in
-            let recent = state.previousAt.map { now() &- $0 <= Self.maxPreviousAgeNs } ?? false
+            let recent = state.previousAt.map { time.monotonicNs() &- $0 <= Self.maxPreviousAgeNs } ?? false
             if !recent {
                 state.previous = scan()
-                state.previousAt = now()
+                state.previousAt = time.monotonicNs()
                 if settleNs > 0 { sleep(nanoseconds: settleNs) }
             }
-            let readAt = now()
+            let readAt = time.monotonicNs()
             let current = scan()
             let elapsed = Double(readAt &- (state.previousAt ?? readAt)) / 1e9
             var rows: [Row] = []
