@@ -304,4 +304,36 @@ final class WebSocketIntegrationTests: XCTestCase {
         XCTAssertEqual(s["subscribers"]?.objectValue?["alerts"]?.intValue, 1)
         _ = stalled
     }
+
+    /// Past a threshold of subscribers the frame is written from several threads: every
+    /// client still gets every event whole and in order, and a stalled one (whose sends
+    /// are partial and queued back on its loop) does not corrupt anyone's stream.
+    func testParallelFanoutDeliversEveryEventWholeAndInOrder() throws {
+        let d = try TestDaemon { $0.wsMaxQueuedEvents = 1000; $0.wsMaxMessageBytes = 8 << 20 }
+        d.app.hub.parallelThreshold.store(2, ordering: .relaxed)
+        let stalled = try open(d, "/ws?topics=alerts", receiveBuffer: 4096)
+        XCTAssertEqual(try stalled.readMessage()["type"]?.stringValue, "subscribed")
+        var clients: [TestWebSocketClient] = []
+        for _ in 0..<6 {
+            let c = try open(d, "/ws?topics=alerts")
+            XCTAssertEqual(try c.readMessage()["type"]?.stringValue, "subscribed")
+            clients.append(c)
+        }
+        // The first payload is larger than any socket's send buffer, so the parallel
+        // sends are partial and their rest must be queued on the connection's loop.
+        let sizes = [6_000_000, 20_000, 30_000, 40_000]
+        for (i, size) in sizes.enumerated() {
+            let pad = String(repeating: "y", count: size)
+            d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(i),"pad":"\#(pad)"}"#.utf8))
+        }
+        for c in clients + [stalled] {
+            for (i, size) in sizes.enumerated() {
+                let m = try c.readMessage()
+                XCTAssertEqual(m["data"]?.objectValue?["i"]?.intValue, i)
+                XCTAssertEqual(m["data"]?.objectValue?["pad"]?.stringValue?.count, size)
+            }
+        }
+        let fanout = try XCTUnwrap(try stats(d)["fanout"]?.objectValue)
+        XCTAssertGreaterThanOrEqual(fanout["count"]?.intValue ?? 0, sizes.count)
+    }
 }

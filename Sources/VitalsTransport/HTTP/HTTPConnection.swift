@@ -294,6 +294,21 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         }
     }
 
+    var socketFd: Int32 { fd }
+
+    func completeOutsideSend(_ bytes: UnsafeRawBufferPointer, result: Int, error: Int32) {
+        guard !isClosed else { return }
+        if result == bytes.count { lastWriteProgressMs = loop.nowMs; return }
+        if result < 0 && error != EAGAIN && error != EWOULDBLOCK && error != EINTR {
+            close(flush: false)
+            return
+        }
+        let taken = max(0, result)
+        if taken > 0 { lastWriteProgressMs = loop.nowMs }
+        output.append(UnsafeRawBufferPointer(rebasing: bytes[taken...]))
+        setWriteInterest(true)
+    }
+
     private func flush() {
         guard !isClosed else { return }
         let fd = self.fd

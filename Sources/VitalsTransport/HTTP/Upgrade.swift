@@ -15,6 +15,13 @@ public protocol UpgradedTransport: AnyObject {
     var pendingOutputBytes: Int { get }
     func send(_ bytes: [UInt8])
     func send(_ bytes: UnsafeRawBufferPointer)
+    /// The socket, for a fan-out that writes one shared frame to many connections from
+    /// several threads while this connection's loop thread waits for them (see
+    /// `ParallelFanout`). Written to by anyone else only when `pendingOutputBytes` is 0.
+    var socketFd: Int32 { get }
+    /// The outcome of such a write of `bytes`: `result` is send(2)'s return value and
+    /// `error` its errno. Queues what the kernel did not take; closes on a real error.
+    func completeOutsideSend(_ bytes: UnsafeRawBufferPointer, result: Int, error: Int32)
     /// Closes the socket once queued output is written (or at once with `flush: false`).
     func close(flush: Bool)
     /// Ends the connection without losing the last bytes sent: write what is queued, shut

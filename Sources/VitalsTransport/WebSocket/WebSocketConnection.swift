@@ -95,6 +95,7 @@ public final class WebSocketConnection: UpgradedProtocol {
             let m = queuedEvents[queueHead]
             queueHead += 1
             write(m)
+            stats.sent(bytes: m.frame.count)
         }
         if queueHead == queuedEvents.count {
             queuedEvents.removeAll(keepingCapacity: queuedEvents.count <= 64)
@@ -103,6 +104,7 @@ public final class WebSocketConnection: UpgradedProtocol {
         if let s = pendingSnapshot, !isBackedUp {
             pendingSnapshot = nil
             write(s)
+            stats.sent(bytes: s.frame.count)
         }
     }
 
@@ -184,7 +186,7 @@ public final class WebSocketConnection: UpgradedProtocol {
         }
         if !unknown.isEmpty { sendUnknownTopics(unknown) }
         reply("subscribed") { w in w.key("topics"); self.writeSubscriptions(&w) }
-        for m in current { deliver(m) }
+        for m in current where deliver(m) { stats.sent(bytes: m.frame.count) }
     }
 
     private func unsubscribe(_ names: [String]) {
@@ -235,10 +237,12 @@ public final class WebSocketConnection: UpgradedProtocol {
 
     /// A message from the hub (or the current state on subscribe). Applies this
     /// connection's backpressure: never blocks, never touches another connection.
-    func deliver(_ m: WebSocketTopicMessage) {
+    /// True when the frame was written now (the caller counts it); false when it was
+    /// held back (conflated, queued) or not for this connection.
+    func deliver(_ m: WebSocketTopicMessage) -> Bool {
         let i = m.topic.index
         // `.open`, not `canSend`: a close frame the session holds back must stay last.
-        guard !finished, session.state == .open, subscribed[i], m.seq > lastSeq[i] else { return }
+        guard !finished, session.state == .open, subscribed[i], m.seq > lastSeq[i] else { return false }
         if m.topic.isLatestValueWins {
             if isBackedUp || pendingSnapshot != nil {
                 if let older = pendingSnapshot, older.seq < m.seq {
@@ -246,10 +250,10 @@ public final class WebSocketConnection: UpgradedProtocol {
                 }
                 pendingSnapshot = m
                 if !isBackedUp { outputDrained() }
-            } else {
-                write(m)
+                return false
             }
-            return
+            write(m)
+            return true
         }
         if isBackedUp || queueHead < queuedEvents.count {
             queuedEvents.append(m)
@@ -258,9 +262,27 @@ public final class WebSocketConnection: UpgradedProtocol {
                 abandon(code: WebSocketCloseCode.policyViolation,
                         reason: "more than \(settings.maxQueuedEvents) events queued: the client is not reading")
             }
-        } else {
-            write(m)
+            return false
         }
+        write(m)
+        return true
+    }
+
+    /// True when `deliver(m)` would write `m` straight to an idle socket: then a fan-out
+    /// may write it from another thread (`ParallelFanout`) and report with `wroteOutside`.
+    func canTakeOutsideWrite(_ m: WebSocketTopicMessage) -> Bool {
+        let i = m.topic.index
+        return !finished && session.state == .open && subscribed[i] && m.seq > lastSeq[i]
+            && pendingSnapshot == nil && queueHead == queuedEvents.count
+            && session.outbound.isEmpty && transport.pendingOutputBytes == 0
+    }
+
+    var socketFd: Int32 { transport.socketFd }
+
+    /// `m`'s frame was sent outside (`result`, `error` from send(2)); the rest is queued here.
+    func wroteOutside(_ m: WebSocketTopicMessage, result: Int, error: Int32) {
+        lastSeq[m.topic.index] = m.seq
+        m.frame.withUnsafeBytes { transport.completeOutsideSend($0, result: result, error: error) }
     }
 
     /// Shared frame bytes straight to the transport, behind whatever the session queued
@@ -269,7 +291,6 @@ public final class WebSocketConnection: UpgradedProtocol {
         lastSeq[m.topic.index] = m.seq
         moveSessionOutput()
         transport.send(m.frame)
-        stats.sent(bytes: m.frame.count)
     }
 
     // MARK: closing

@@ -48,6 +48,12 @@ public enum WebSocketEndpoint {
         w.field("conflated_snapshots", s.conflated)
         w.field("event_queue_overflows", s.overflows)
         w.field("heartbeat_timeouts", s.heartbeatTimeouts.load(ordering: .relaxed))
+        w.key("fanout"); w.beginObject()
+        w.field("count", s.fanouts.load(ordering: .relaxed))
+        w.field("last_us", s.lastFanoutMicros.load(ordering: .relaxed))
+        w.field("max_us", s.maxFanoutMicros.load(ordering: .relaxed))
+        w.field("last_start_lag_us", s.lastFanoutLagMicros.load(ordering: .relaxed))
+        w.endObject()
         w.key("closes_by_code")
         w.beginObject()
         for (code, n) in s.closesByCode.sorted(by: { $0.key < $1.key }) {

@@ -13,6 +13,13 @@ public final class WebSocketStats: Sendable {
     /// Connections closed because their event queue passed `max_queued_events`.
     public let eventQueueOverflows = Atomic<Int>(0)
     public let heartbeatTimeouts = Atomic<Int>(0)
+    /// Fan-outs of one message to one loop's subscribers, and how long the last and the
+    /// slowest took: from the message's timestamp to the start of the writes (the lag) and
+    /// for the writes themselves (µs). This is where a broadcast's delay goes.
+    public let fanouts = Atomic<Int>(0)
+    public let lastFanoutMicros = Atomic<Int>(0)
+    public let maxFanoutMicros = Atomic<Int>(0)
+    public let lastFanoutLagMicros = Atomic<Int>(0)
     /// Close code (0 = the TCP connection ended without a close frame) → count.
     private let closes = Mutex<[UInt16: Int]>([:])
 
@@ -21,6 +28,25 @@ public final class WebSocketStats: Sendable {
     func sent(bytes: Int) {
         messagesSent.add(1, ordering: .relaxed)
         bytesSent.add(bytes, ordering: .relaxed)
+    }
+
+    /// One update per fan-out instead of two atomic adds per subscriber.
+    func sent(messages: Int, bytes: Int) {
+        guard messages > 0 else { return }
+        messagesSent.add(messages, ordering: .relaxed)
+        bytesSent.add(bytes, ordering: .relaxed)
+    }
+
+    func fannedOut(micros: Int, lagMicros: Int) {
+        fanouts.add(1, ordering: .relaxed)
+        lastFanoutMicros.store(micros, ordering: .relaxed)
+        lastFanoutLagMicros.store(lagMicros, ordering: .relaxed)
+        var current = maxFanoutMicros.load(ordering: .relaxed)
+        while micros > current {
+            let (done, seen) = maxFanoutMicros.compareExchange(expected: current, desired: micros, ordering: .relaxed)
+            if done { break }
+            current = seen
+        }
     }
 
     func closed(code: UInt16?) {
