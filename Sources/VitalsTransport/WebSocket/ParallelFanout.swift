@@ -12,8 +12,10 @@ import CLinux
 /// and only sockets with nothing else queued take part, so frames never interleave.
 /// Partial writes and errors are handed back to each connection on the loop thread.
 enum ParallelFanout {
-    /// Below this many subscribers one thread is as fast (the hand-off costs ~20 µs).
-    static let defaultThreshold = 256
+    /// Below this many subscribers one thread finishes within ~20 ms and leaves the other
+    /// cores to whoever reads the frames (on a workstation, often on the same machine);
+    /// above it, a serial fan-out would take longer than the readers need.
+    static let defaultThreshold = 2048
     static let parallelism = max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     /// Sends `frame` on every fd; `results[i]`/`errors[i]` get send(2)'s outcome for `fds[i]`.
