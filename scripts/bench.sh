@@ -7,6 +7,8 @@
 #   BENCH_IDLE_SECONDS=10 ./scripts/bench.sh    quick run (shorter idle window)
 #   BENCH_WRK_SECONDS=5 BENCH_PEERS=0 ./scripts/bench.sh
 #   BENCH_VITALS=path/to/other/vitals ./scripts/bench.sh    bench another build of the daemon
+#   BENCH_BASELINE_REF=<git ref> make bench     also build that commit and measure it and this
+#                                               build back to back ("before"/"after" rows)
 #
 # BENCH_PEERS=1 (default) also installs prometheus-node-exporter and glances when
 # possible and loads them with the same wrk command, for comparison; any failure there
@@ -69,10 +71,10 @@ print_table() {
 }
 
 # ---- daemon ------------------------------------------------------------------------------
-# start_vitals DATA_DIR: starts the daemon on a free port; sets VPID and VPORT.
+# start_vitals DATA_DIR [BINARY]: starts the daemon on a free port; sets VPID and VPORT.
 start_vitals() {
     VPORT=$("$TOOL" free-port)
-    "$VITALS" --listen "127.0.0.1:$VPORT" --data-dir "$1" --log-level warn &
+    "${2:-$VITALS}" --listen "127.0.0.1:$VPORT" --data-dir "$1" --log-level warn &
     VPID=$!
     PIDS+=("$VPID")
     local i
@@ -117,6 +119,38 @@ wrk_run() {
 }
 
 log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+health_cost() { curl -fsS "http://127.0.0.1:$1/api/v1/system/health" | grep -o '"avg_cost_us":[0-9.]*' | cut -d: -f2; }
+
+# ---- 0. before and after: an earlier commit against this build, back to back ---------------
+# compare_build LABEL BINARY: idle CPU and RSS, tick cost, /stats under wrk, 1,000 WebSocket clients.
+compare_build() {
+    local label=$1 bin=$2 c0 c1 t0 t1 out
+    mkdir -p "$WORK/cmp-$label"
+    VITALS_LIMITS_MAX_CONNECTIONS=2000 start_vitals "$WORK/cmp-$label" "$bin" || { info "$label: daemon" "did not start"; return 0; }
+    sleep 3
+    c0=$(cpu_ticks "$VPID"); t0=$(now_ns); sleep 20; c1=$(cpu_ticks "$VPID"); t1=$(now_ns)
+    info "$label: sampler CPU idle, 20 s" "$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v ns="$((t1 - t0))" 'BEGIN { printf "%.3f", 100 * (c / hz) / (ns / 1e9) }') %"
+    info "$label: RSS idle (VmRSS)" "$(mib "$(kib_field "$VPID" VmRSS)") MiB"
+    info "$label: tick cost (avg_cost_us)" "$(health_cost "$VPORT") us"
+    wrk_run "http://127.0.0.1:$VPORT/api/v1/system/stats"
+    info "$label: GET /system/stats" "$WRK_RPS req/s, p99 $WRK_P99_MS ms"
+    out=$("$TOOL" ws-load --port "$VPORT" -n 1000 --seconds 10 2>/dev/null || true)
+    info "$label: ws 1000 clients p99 delay" "$(kv "$out" delay_p99_ms) ms"
+    stop_pid "$VPID"
+}
+if [ -n "${BENCH_BASELINE_REF:-}" ]; then
+    base_src=.build-baseline/src
+    log "building $BENCH_BASELINE_REF into $base_src for the before/after rows"
+    rm -rf "$base_src"; mkdir -p "$base_src"
+    if git archive "$BENCH_BASELINE_REF" | tar -x -C "$base_src" \
+            && swift build -c release --static-swift-stdlib --package-path "$base_src" >"$WORK/baseline-build.log" 2>&1; then
+        compare_build "before ($(git rev-parse --short "$BENCH_BASELINE_REF"))" "$base_src/.build/release/vitals"
+        compare_build "after ($(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +))" "$VITALS"
+    else
+        info "before/after" "baseline $BENCH_BASELINE_REF did not build (see $WORK/baseline-build.log)"
+    fi
+fi
 
 # ---- 1. idle sampler cost and memory -----------------------------------------------------
 log "idle daemon: 5 s settle, then ${IDLE_SECONDS} s of sampling with no clients"
@@ -138,6 +172,7 @@ check "peak RSS after idle period (VmHWM)" "$hwm_idle" "MiB" "<" 15
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/stats"
 wrk_run "http://127.0.0.1:$VPORT/api/v1/system/stats"
 check "GET /system/stats throughput" "$WRK_RPS" "req/s" ">=" 50000
+STATS_RPS=$WRK_RPS
 check "GET /system/stats p99 latency" "$WRK_P99_MS" "ms" "<" 5
 if [ -n "$WRK_ERRORS" ]; then row "GET /system/stats errors under load" "$WRK_ERRORS" "none" "FAIL"; MISSED=1; fi
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/health"
@@ -188,7 +223,17 @@ check "start-up to first 200 (median of 5)" "$start_median" "ms" "<" 100
 # Every client must receive every tick (seq without gaps); the delay is tick (`ts`) to
 # arrival at the client, which runs on the same 2 cores as the daemon.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+WS_REF_SECONDS=${BENCH_WS_REF_SECONDS:-20}
+# The reference broadcaster and its client run in the bench's own virtualenv (websockets from PyPI).
+REF_VENV=${XDG_CACHE_HOME:-$HOME/.cache}/vitals-bench/venv
+REF_PY=$REF_VENV/bin/python
+ws_reference_ready() {
+    if [ ! -x "$REF_PY" ]; then
+        python3 -m venv "$REF_VENV" >/dev/null 2>&1 || { ./scripts/deps.sh python3-venv >/dev/null 2>&1 && python3 -m venv "$REF_VENV"; } || return 1
+    fi
+    "$REF_PY" -c 'import websockets' 2>/dev/null || "$REF_PY" -m pip install -q 'websockets==13.1' >"$WORK/pip.log" 2>&1
+}
+ws_reference_version() { "$REF_PY" -c 'import websockets; print(websockets.__version__)' 2>/dev/null; }
 for n in $WS_CLIENTS; do
     log "WebSocket: $n clients subscribed to system_stats for ${WS_SECONDS} s"
     mkdir -p "$WORK/ws$n"
@@ -217,7 +262,26 @@ for n in $WS_CLIENTS; do
     info "ws $n clients: daemon CPU (% of one core)" "$cpu %"
     rss=$(mib "$(kib_field "$VPID" VmHWM)")
     if [ "$n" -le 1000 ]; then check "ws $n clients: daemon peak RSS" "$rss" "MiB" "<" 40; else info "ws $n clients: daemon peak RSS" "$rss MiB"; fi
-    stop_pid "$VPID"
+    if [ "$n" = "1000" ] && [ "$PEERS" = "1" ] && ws_reference_ready; then
+        # One Python client measures Vitals and a Python `websockets` broadcast of the
+        # same bytes in the same run; only their difference means anything.
+        curl -fsS "http://127.0.0.1:$VPORT/api/v1/system/stats" >"$WORK/payload.json"
+        out=$("$REF_PY" scripts/bench/ws_reference.py measure "ws://127.0.0.1:$VPORT/ws?topics=system_stats" 1000 "$WS_REF_SECONDS" 2>"$WORK/ref-client.log" || true)
+        log "python client on vitals: $out"
+        vitals_ref_p99=$(kv "$out" delay_p99_ms)
+        stop_pid "$VPID"
+        REF_PORT=$("$TOOL" free-port)
+        "$REF_PY" scripts/bench/ws_reference.py serve "$REF_PORT" "$WORK/payload.json" >"$WORK/ref-server.log" 2>&1 &
+        ref_pid=$!; PIDS+=("$ref_pid"); sleep 1
+        out=$("$REF_PY" scripts/bench/ws_reference.py measure "ws://127.0.0.1:$REF_PORT/" 1000 "$WS_REF_SECONDS" 2>>"$WORK/ref-client.log" || true)
+        log "python client on websockets: $out"
+        stop_pid "$ref_pid"
+        ref_p99=$(kv "$out" delay_p99_ms)
+        info "ws 1000, Python client: websockets $(ws_reference_version) p99" "${ref_p99:-n/a} ms"
+        check "ws 1000, Python client: Vitals p99" "${vitals_ref_p99:-n/a}" "ms" "<" "${ref_p99:-0}"
+    else
+        stop_pid "$VPID"
+    fi
 done
 
 # ---- 6. peers, for comparison ------------------------------------------------------------
@@ -266,6 +330,34 @@ if [ "$PEERS" = "1" ]; then
     else
         info "peer: glances" "skipped (not installable)"
     fi
+fi
+
+# nginx serving the very bytes of /api/v1/system/stats from a file, with one worker as
+# Vitals has one I/O thread by default: the yardstick for "served from cached bytes".
+if [ "$PEERS" = "1" ] && ./scripts/deps.sh nginx >"$WORK/deps-nginx.log" 2>&1 && command -v nginx >/dev/null; then
+    mkdir -p "$WORK/nginx/html" "$WORK/nginx/tmp" "$WORK/stats-src"
+    start_vitals "$WORK/stats-src" && curl -fsS "http://127.0.0.1:$VPORT/api/v1/system/stats" >"$WORK/nginx/html/stats.json"
+    stop_pid "$VPID"
+    PEER_PORT=$("$TOOL" free-port)
+    cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/tmp; proxy_temp_path $WORK/nginx/tmp;
+    fastcgi_temp_path $WORK/nginx/tmp; uwsgi_temp_path $WORK/nginx/tmp; scgi_temp_path $WORK/nginx/tmp;
+    server { listen 127.0.0.1:$PEER_PORT; root $WORK/nginx/html; default_type application/json; }
+}
+EOF
+    peer_run "nginx (1 worker, same bytes)" /stats.json nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+    if [ "$WRK_RPS" != "n/a" ] && [ "${STATS_RPS:-n/a}" != "n/a" ]; then
+        info "Vitals /stats vs nginx, same bytes" "$(awk -v a="$STATS_RPS" -v b="$WRK_RPS" 'BEGIN { printf "%.2fx", a / b }')"
+    fi
+elif [ "$PEERS" = "1" ]; then
+    info "peer: nginx" "skipped (not installable)"
 fi
 
 print_table
