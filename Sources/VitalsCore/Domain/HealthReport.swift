@@ -12,66 +12,41 @@ public struct HealthInputs: Sendable {
     public var snapshot: Snapshot?
     public var rssBytes: UInt64?
     public var version: String
+    /// The thresholds checked on the snapshot.
+    public var rules: [HealthRule]
 
     public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
-                snapshot: Snapshot?, rssBytes: UInt64?, version: String) {
+                snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults) {
         self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
         self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
+        self.rules = rules
     }
 }
 
 public enum HealthReport {
-    struct Warning { var component: String; var severity: String; var message: String; var suggestion: String; var penalty: Int }
-
     public static func encode(_ h: HealthInputs) -> [UInt8] {
-        var warnings: [Warning] = []
+        var warnings: [HealthWarning] = []
         let tickAge = h.sampler.lastTickWallMs.map { h.nowMs - $0 }
         let samplerOK = tickAge.map { $0 <= Int64(h.sampler.intervalMs) * 3 + 250 } ?? false
         if !samplerOK {
-            warnings.append(Warning(component: "sampler", severity: "critical",
+            warnings.append(HealthWarning(component: "sampler", severity: "critical",
                                     message: tickAge.map { "no sample for \($0) ms" } ?? "no sample taken yet",
                                     suggestion: "check the log for sampler errors; live stats are stale", penalty: 50))
         }
         var dbOK = false
         if let err = h.storeOpenError {
-            warnings.append(Warning(component: "database", severity: "critical", message: "database not open: \(err)",
+            warnings.append(HealthWarning(component: "database", severity: "critical", message: "database not open: \(err)",
                                     suggestion: "check storage.data_dir exists and is writable; history is not being kept", penalty: 30))
         } else if let s = h.store {
             dbOK = s.writable
             if !s.writable {
-                warnings.append(Warning(component: "database", severity: "critical",
+                warnings.append(HealthWarning(component: "database", severity: "critical",
                                         message: "history writes failing: \(s.lastError ?? "unknown error")",
                                         suggestion: "free disk space or fix permissions on \(s.path); \(s.pendingSamples) samples are held in memory meanwhile", penalty: 30))
             }
         }
         if let snap = h.snapshot {
-            let r = snap.reading
-            if let m = r.memory, m.percent >= 90 {
-                warnings.append(Warning(component: "memory", severity: m.percent >= 97 ? "critical" : "warning",
-                                        message: "RAM \(Int(m.percent))% used",
-                                        suggestion: "stop idle models or lower batch size; see GET /api/v1/system/processes?sort=memory", penalty: 10))
-            }
-            if let sp = r.memory?.swapPercent, sp >= 50 {
-                warnings.append(Warning(component: "swap", severity: "warning", message: "swap \(Int(sp))% used",
-                                        suggestion: "the machine is short of RAM; expect slow generations", penalty: 5))
-            }
-            for f in r.filesystems where f.percent >= 90 {
-                warnings.append(Warning(component: "disk", severity: f.percent >= 97 ? "critical" : "warning",
-                                        message: "\(f.mountPoint) \(Int(f.percent))% full",
-                                        suggestion: "free space on \(f.mountPoint) (model caches and outputs grow fast)", penalty: 10))
-            }
-            for d in snap.gpu.devices {
-                if let t = d.temperatureC, t >= 85 {
-                    warnings.append(Warning(component: "gpu\(d.index)", severity: t >= 92 ? "critical" : "warning",
-                                            message: "GPU \(d.index) at \(Int(t)) °C",
-                                            suggestion: "check airflow and fan curve, or cap power with nvidia-smi -pl", penalty: 10))
-                }
-                if let p = d.memoryPercent, p >= 95 {
-                    warnings.append(Warning(component: "gpu\(d.index)", severity: "warning",
-                                            message: "GPU \(d.index) VRAM \(Int(p))% used",
-                                            suggestion: "a new job may fail to allocate; enable offloading or a smaller quantization", penalty: 5))
-                }
-            }
+            warnings += HealthRules.evaluate(h.rules, on: snap)
         }
         let score = max(0, 100 - warnings.reduce(0) { $0 + $1.penalty })
         let status = warnings.contains { $0.severity == "critical" } ? (samplerOK ? "degraded" : "critical")
