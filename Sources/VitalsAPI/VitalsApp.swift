@@ -106,6 +106,7 @@ public final class VitalsApp: Sendable {
         o.maxBodyBytes = config.maxBodyBytes
         o.headerTimeoutMs = config.headerTimeoutMs
         o.keepAliveTimeoutMs = config.keepAliveTimeoutMs
+        o.maxConnectionOutputBytes = config.maxConnectionOutputBytes
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
         let auth = self.auth

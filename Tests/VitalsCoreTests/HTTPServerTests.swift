@@ -166,6 +166,34 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(c.waitForClose())
     }
 
+    /// 3,000 pipelined requests in one write, then read: answers past the output cap must
+    /// resume once the output drains, even though no new input arrives to wake the connection.
+    func testLongPipelineInOneWriteIsAnsweredCompletely() throws {
+        // A cap the kernel's socket buffer can swallow whole, the case that used to stall.
+        let d = try TestDaemon { $0.maxConnectionOutputBytes = 16_384 }
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 1_000_000_000, withGPU: false)
+        let fd = try connectLoopback(port: d.port, timeoutMs: 3000)
+        defer { close(fd) }
+        let count = 3000
+        sendAll(fd, Array(String(repeating: "GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n", count: count).utf8))
+        // Read as fast as the socket gives (a slow reader would hide the stall: the server
+        // would then always find its output still queued and resume on EPOLLOUT).
+        let status = Array("HTTP/1.1 200 OK\r\n".utf8)
+        var answered = 0, carry: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while answered < count {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            let bytes = carry + chunk[0..<n]
+            var i = 0
+            while i + status.count <= bytes.count {
+                if bytes[i] == status[0] && bytes[i..<(i + status.count)].elementsEqual(status) { answered += 1; i += status.count } else { i += 1 }
+            }
+            carry = Array(bytes[max(0, bytes.count - status.count + 1)...])
+        }
+        XCTAssertEqual(answered, count, "the pipeline stalled")
+    }
+
     /// A client that pipelines without ever reading: the server must stop reading (the
     /// client's sends block) instead of buffering without bound, and drop it once it has
     /// taken nothing for the keep-alive timeout.

@@ -31,6 +31,9 @@ public struct VitalsConfig: Sendable, Equatable {
     public var maxBodyBytes = 1024 * 1024
     public var headerTimeoutMs = 10_000
     public var keepAliveTimeoutMs = 30_000
+    /// Answers a connection may have waiting for the client to read before its requests
+    /// are held back (a pipelining client that does not read cannot grow this).
+    public var maxConnectionOutputBytes = 4 * 1024 * 1024
 
     // auth
     public var adminTokens: [String] = []

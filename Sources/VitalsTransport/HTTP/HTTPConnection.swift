@@ -33,7 +33,6 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     /// keep-alive timeout while we owe it bytes is dropped.
     private var lastWriteProgressMs: Int64
     private var requestStartedMs: Int64?
-    private static let maxPendingOutput = 4 * 1024 * 1024
     /// How long a closing connection waits for the peer's FIN after ours.
     private static let lingerMs: Int64 = 1_000
 
@@ -54,7 +53,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     /// request can hold; level-triggered EPOLLIN would otherwise grow the buffers without bound.
     private var readPaused: Bool {
         upgraded == nil && lingerDeadlineMs == nil
-            && (output.readableCount > Self.maxPendingOutput || input.readableCount > inputLimit)
+            && (output.readableCount > server.options.maxConnectionOutputBytes || input.readableCount > inputLimit)
     }
 
     var pendingOutputBytes: Int { output.readableCount }
@@ -156,7 +155,13 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
 
     private func processRequests() {
         while !awaitingWorker && !isClosed && upgraded == nil && !stopParsing {
-            if output.readableCount > Self.maxPendingOutput { break } // client is not reading its answers
+            if output.readableCount > server.options.maxConnectionOutputBytes {
+                // Hold the next requests until the client reads. If the kernel takes it all
+                // now, no EPOLLOUT and maybe no new input will come to wake us: go on.
+                flush()
+                if isClosed || output.readableCount > server.options.maxConnectionOutputBytes { break }
+                continue
+            }
             if input.isEmpty { requestStartedMs = nil; break }
             let result = input.withReadable { parser.parse($0) }
             switch result {

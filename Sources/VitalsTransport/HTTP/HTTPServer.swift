@@ -13,6 +13,8 @@ public struct HTTPServerOptions: Sendable {
     public var maxBodyBytes = 1024 * 1024
     public var headerTimeoutMs = 10_000
     public var keepAliveTimeoutMs = 30_000
+    /// Unsent answers per connection past which its requests wait (and reading stops).
+    public var maxConnectionOutputBytes = 4 * 1024 * 1024
     public var corsOrigins: Set<String> = []
     /// Host names (lower case, no port) a request's Host header may name; nil accepts any.
     /// On a loopback bind this stops DNS rebinding: a page on evil.example that resolves
