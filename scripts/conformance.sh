@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# RFC 6455 conformance: starts the release daemon with the echo endpoint on a free
-# port and a throw-away data dir, runs the Autobahn Testsuite against /ws/echo, stops
-# the daemon. Passes only on `autobahn: 0 failed of N`.
+# Conformance: starts the release daemon with the echo endpoint on a free port and a
+# throw-away data dir, runs the Autobahn Testsuite against /ws/echo (RFC 6455), then
+# schemathesis against the daemon's own OpenAPI document, stops the daemon. Passes only on
+# `autobahn: 0 failed of N` and 0 schemathesis failures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${VITALS_BIN:-.build/release/vitals}"
@@ -23,6 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A fresh admin token per run, so schemathesis can exercise the routes that change state.
+TOKEN="conformance-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+VITALS_AUTH_ADMIN_TOKENS="$TOKEN" \
 VITALS_WEBSOCKET_ECHO_ENDPOINT=true VITALS_SERVER_PORT="$PORT" VITALS_SERVER_LISTEN=127.0.0.1 \
 VITALS_GPU_ENABLED=false \
     "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
@@ -41,6 +45,10 @@ last="$(grep '^autobahn: ' "$out" | tail -1)"
 rm -f "$out"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the run:" >&2; tail -20 "$LOG" >&2; exit 1; }
 case "$last" in
-    "autobahn: 0 failed of "*) echo "conformance: ok ($last)" ;;
+    "autobahn: 0 failed of "*) echo "conformance: autobahn ok ($last)" ;;
     *) echo "conformance: FAILED (${last:-no result line})" >&2; exit 1 ;;
 esac
+
+./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
+kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }
+echo "conformance: ok ($last; schemathesis 0 failures)"

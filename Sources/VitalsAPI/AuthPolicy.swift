@@ -99,7 +99,7 @@ public struct AuthPolicy: Sendable {
         case .admin:
             guard let t = presented else { return Self.unauthorized("this route changes state and needs an admin bearer token") }
             if Self.matches(t, adminTokens) { return nil }
-            if Self.matches(t, readTokens) { return .error(403, "forbidden", "a read token cannot change state; use an admin token") }
+            if Self.matches(t, readTokens) { return .error(403, .forbidden, "a read token cannot change state; use an admin token") }
             return Self.unauthorized("invalid token")
         }
     }
@@ -133,7 +133,7 @@ public struct AuthPolicy: Sendable {
     }
 
     static func unauthorized(_ message: String) -> HTTPResponse {
-        var r = HTTPResponse.error(401, "unauthorized", message)
+        var r = HTTPResponse.error(401, .unauthorized, message)
         r.headers.append(("WWW-Authenticate", "Bearer realm=\"vitals\""))
         return r
     }

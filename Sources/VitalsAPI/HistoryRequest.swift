@@ -1,8 +1,9 @@
 import VitalsSupport
 import VitalsTransport
 import VitalsCore
-/// Turns `stats/history` query parameters into a HistoryQuery, or a 400 that says what
-/// was wrong and what is allowed.
+/// Turns `stats/history` input into a HistoryQuery. The schema (`query`) checks each
+/// parameter alone; the rules that involve several (one window only, from before to) and
+/// the live list of series names are checked here, answering 422 naming the field.
 public enum HistoryRequest {
     public enum Outcome { case success(HistoryQuery), failure(HTTPResponse) }
 
@@ -12,69 +13,67 @@ public enum HistoryRequest {
     ]
     public static let defaultMetrics = ["cpu.percent", "memory.percent"]
     public static let maxPoints = 1000
+    static let timeText = "an ISO 8601 time or epoch seconds/milliseconds between 1970 and 9999"
 
-    public static func parse(_ q: [String: String], nowMs: Int64, validMetrics: [String]) -> Outcome {
-        let given = ["range", "hours", "from"].filter { q[$0] != nil }
+    static func declare(_ spec: RouteSpec) -> RouteSpec {
+        spec.query("range", Schema.oneOf(ranges.map(\.0)).described("a window ending now; use one of range, hours or from/to"))
+            .query("hours", Schema.number(min: 0, max: 8784, exclusiveMin: true).described("a window of this many hours ending now"))
+            .query("from", Schema.string(minLength: 1, maxLength: 40).described("start: \(timeText)"))
+            .query("to", Schema.string(minLength: 1, maxLength: 40).described("end (needs from; default now): \(timeText)"))
+            .query("metrics", Schema.array(.string(minLength: 1, maxLength: 64), maxItems: 32)
+                .described("comma-separated series names (default cpu.percent,memory.percent); an unknown name is a 422 that lists the valid ones"))
+            .query("points", Schema.integer(1...Int64(maxPoints)).defaulting(.number(300)).described("at most this many buckets per series"))
+    }
+
+    static func invalid(_ field: String, _ value: String?, _ allowed: String, _ message: String) -> Outcome {
+        .failure(RequestValidator.unprocessable(ValidationIssue(field: field, value: value.map { .string($0) }, allowed: allowed, message: message)))
+    }
+
+    public static func parse(_ input: ValidatedInput, nowMs: Int64, validMetrics: [String]) -> Outcome {
+        let given = ["range", "hours", "from"].filter { input.has($0) }
         if given.count > 1 {
-            return .failure(HTTPResponse.error(400, "invalid_parameter", "use only one of range, hours or from/to (got \(given.joined(separator: ", ")))"))
+            return invalid("query.\(given[1])", input.request.query[given[1]], "only one of range, hours or from/to",
+                           "use only one of range, hours or from/to (got \(given.joined(separator: ", ")))")
         }
-        if q["to"] != nil && q["from"] == nil {
-            return .failure(HTTPResponse.error(400, "invalid_parameter", "to needs from"))
+        if input.has("to") && !input.has("from") {
+            return invalid("query.to", input.string("to"), "to only together with from", "to needs from")
         }
         var from = nowMs - 3_600_000
         var to = nowMs
-        if let r = q["range"] {
-            guard let d = ranges.first(where: { $0.0 == r })?.1 else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "range=\(r) is not one of \(ranges.map(\.0).joined(separator: ", "))"))
-            }
+        if let r = input.string("range"), let d = ranges.first(where: { $0.0 == r })?.1 {
             from = nowMs - d
-        } else if let h = q["hours"] {
-            guard let hours = Double(h), hours.isFinite, hours > 0, hours <= 24 * 366 else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "hours=\(h) must be a number above 0 and at most 8784"))
-            }
-            from = nowMs - Int64(hours * 3_600_000)
-        } else if let f = q["from"] {
-            guard let fv = parseTime(f) else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "from=\(f) must be an ISO 8601 time or epoch seconds/milliseconds between 1970 and 9999"))
-            }
+        } else if let hours = input.double("hours") {
+            // At least 1 ms: a tiny positive hours value must not make an empty window.
+            from = nowMs - max(1, Int64(hours * 3_600_000))
+        } else if let f = input.string("from") {
+            guard let fv = parseTime(f) else { return invalid("query.from", f, timeText, "from=\(f) must be \(timeText)") }
             from = fv
-            if let t = q["to"] {
-                guard let tv = parseTime(t) else {
-                    return .failure(HTTPResponse.error(400, "invalid_parameter", "to=\(t) must be an ISO 8601 time or epoch seconds/milliseconds between 1970 and 9999"))
-                }
+            if let t = input.string("to") {
+                guard let tv = parseTime(t) else { return invalid("query.to", t, timeText, "to=\(t) must be \(timeText)") }
                 to = tv
             }
             guard from < to else {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "from must be earlier than to"))
+                return invalid("query.to", input.string("to"), "a time later than from", "from must be earlier than to")
             }
         }
 
         var metrics = defaultMetrics
-        if let m = q["metrics"] {
-            metrics = m.split(separator: ",").map { $0.trimmedWhitespace }.filter { !$0.isEmpty }
-            if metrics.isEmpty {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "metrics is empty"))
-            }
-            if metrics.count > 32 {
-                return .failure(HTTPResponse.error(400, "invalid_parameter", "at most 32 metrics per request"))
-            }
+        if let m = input.strings("metrics") {
             let valid = Set(validMetrics)
-            let unknown = metrics.filter { !valid.contains($0) }
+            let unknown = m.filter { !valid.contains($0) }
             if !unknown.isEmpty {
-                return .failure(HTTPResponse.error(400, "unknown_metric", "unknown metric \(unknown.joined(separator: ", ")); valid metrics: \(validMetrics.joined(separator: ", "))") { w in
-                    w.beginObject()
+                let issue = ValidationIssue(field: "query.metrics", value: .string(unknown.joined(separator: ",")),
+                                            allowed: "series names: " + validMetrics.joined(separator: ", "),
+                                            message: "unknown metric \(unknown.joined(separator: ", ")); valid metrics: \(validMetrics.joined(separator: ", "))")
+                return .failure(RequestValidator.unprocessable(issue, code: .unknownMetric) { w in
                     w.key("unknown"); w.beginArray(); for u in unknown { w.string(u) }; w.endArray()
                     w.key("valid"); w.beginArray(); for v in validMetrics { w.string(v) }; w.endArray()
-                    w.endObject()
                 })
             }
             var seen = Set<String>()
-            metrics = metrics.filter { seen.insert($0).inserted }
+            metrics = m.filter { seen.insert($0).inserted }
         }
-
-        let points: Int
-        do throws(InvalidParameter) { points = try intParameter(q, "points", in: 1...maxPoints, default: 300) } catch { return .failure(error.response) }
-        return .success(HistoryQuery(from: from, to: to, metrics: metrics, points: points))
+        return .success(HistoryQuery(from: from, to: to, metrics: metrics, points: input.int("points") ?? 300))
     }
 
     /// ISO 8601, or epoch seconds (below 10^11) / milliseconds, from 1970 to the year 9999.

@@ -79,14 +79,28 @@ public final class VitalsApp: Sendable {
 
     public var server: HTTPServer? { serverBox.withLock { $0 } }
 
-    public func makeRouter() -> Router {
-        var r = Router()
-        addSystemRoutes(&r)
-        addProcessRoutes(&r)
-        addSavedSnapshotRoutes(&r)
-        addIndexRoutes(&r)
-        addWebSocketRoutes(&r)
-        return r
+    /// Every route, each group built from only what it needs. The index and OpenAPI
+    /// documents are derived from the finished table, so the order here does not matter.
+    public func makeRoutes() -> RouteTable {
+        let history = HistoryAccess(store: store, openError: storeOpenError)
+        let seenGPUs = gpuCountSeen
+        var routes = RouteTable()
+        routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version))
+        routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
+                                 validMetrics: { HistoryMetrics.names(gpuCount: seenGPUs.current) }))
+        routes.add(SavedSnapshotRoutes(history: history))
+        routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
+        routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
+        routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
+                                   echoEndpoint: config.wsEchoEndpoint))
+        return routes
+    }
+
+    public func makeRouter() -> Router { makeRoutes().makeRouter() }
+
+    var webSocketSettings: WebSocketSettings {
+        WebSocketSettings(maxMessageBytes: config.wsMaxMessageBytes, pingIntervalMs: Int64(config.wsPingIntervalMs),
+                          pongTimeoutMs: Int64(config.wsPongTimeoutMs), maxQueuedEvents: config.wsMaxQueuedEvents)
     }
 
     /// Starts sampling (first sample taken before listening) and serving; returns the port.

@@ -39,7 +39,7 @@ final class GPUDaemonTests: XCTestCase {
         XCTAssertEqual(hist.status, 200, hist.text)
         let series = try XCTUnwrap(hist.json()["series"]?["gpu0.memory_used"]?.arrayValue)
         XCTAssertFalse(series.filter { $0["avg"]?.doubleValue != nil }.isEmpty)
-        XCTAssertEqual(try d.get("/api/v1/system/stats/history?metrics=gpu7.utilization").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/stats/history?metrics=gpu7.utilization").status, 422)
 
         let procs = try d.get("/api/v1/system/processes?sort=gpu_memory&limit=5")
         XCTAssertEqual(procs.status, 200, procs.text)
@@ -59,8 +59,8 @@ final class GPUDaemonTests: XCTestCase {
 
     func testProcessesRouteValidatesAndSorts() throws {
         let d = try TestDaemon(procRoot: "/proc", sysRoot: "/sys")
-        XCTAssertEqual(try d.get("/api/v1/system/processes?sort=name").status, 400)
-        XCTAssertEqual(try d.get("/api/v1/system/processes?limit=0").status, 400)
+        XCTAssertEqual(try d.get("/api/v1/system/processes?sort=name").status, 422)
+        XCTAssertEqual(try d.get("/api/v1/system/processes?limit=0").status, 422)
         let r = try d.get("/api/v1/system/processes?sort=memory&limit=3")
         XCTAssertEqual(r.status, 200, r.text)
         let rows = try XCTUnwrap(r.json()["processes"]?.arrayValue)

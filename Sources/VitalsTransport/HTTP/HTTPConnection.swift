@@ -258,16 +258,16 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         if !keepAlive { closeWhenFlushed = true; stopParsing = true }
     }
 
-    static func errorCode(_ status: Int) -> String {
+    static func errorCode(_ status: Int) -> ErrorCode {
         switch status {
-        case 400: return "bad_request"
-        case 408: return "request_timeout"
-        case 413: return "body_too_large"
-        case 417: return "expectation_failed"
-        case 431: return "headers_too_large"
-        case 501: return "not_implemented"
-        case 505: return "http_version_not_supported"
-        default: return "error"
+        case 400: return .badRequest
+        case 408: return .requestTimeout
+        case 413: return .bodyTooLarge
+        case 417: return .expectationFailed
+        case 431: return .headersTooLarge
+        case 501: return .notImplemented
+        case 505: return .httpVersionNotSupported
+        default: return .error
         }
     }
 
@@ -414,7 +414,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             requestStartedMs = nil
             stopParsing = true
             http10 = false
-            writeResponse(HTTPResponse.error(408, "request_timeout", "request not received within \(server.options.headerTimeoutMs) ms"),
+            writeResponse(HTTPResponse.error(408, .requestTimeout, "request not received within \(server.options.headerTimeoutMs) ms"),
                           head: false, keepAlive: false, origin: nil)
             flush()
             return

@@ -87,7 +87,7 @@ public final class HTTPServer: Sendable {
     func route(_ request: HTTPRequest) -> RouteOutcome {
         var req = request
         if let allowed = options.allowedHosts, let host = req.header("host"), !allowed.contains(Self.hostName(host)) {
-            return .respond(.error(403, "host_not_allowed",
+            return .respond(.error(403, .hostNotAllowed,
                                    "Host \(host) is not one this server answers to; add it to server.allowed_hosts if it is yours"))
         }
         if req.method == "OPTIONS" {
@@ -95,9 +95,9 @@ public final class HTTPServer: Sendable {
         }
         switch router.match(method: req.method, path: req.path) {
         case .notFound:
-            return .respond(.error(404, "not_found", "no route for \(req.path)"))
+            return .respond(.error(404, .notFound, "no route for \(req.path)"))
         case .methodNotAllowed(let allow):
-            var r = HTTPResponse.error(405, "method_not_allowed", "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
+            var r = HTTPResponse.error(405, .methodNotAllowed, "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
             r.headers.append(("Allow", allow.joined(separator: ", ")))
             return .respond(r)
         case .found(let route, let params):
@@ -131,14 +131,14 @@ public final class HTTPServer: Sendable {
         } else if let a = router.methods(for: req.path) {
             allow = a
         } else {
-            return .error(404, "not_found", "no route for \(req.path)")
+            return .error(404, .notFound, "no route for \(req.path)")
         }
         if let origin = req.header("origin"), let wanted = req.header("access-control-request-method") {
             guard options.corsOrigins.contains(origin) else {
-                return .error(403, "origin_not_allowed", "origin \(origin) is not in server.cors_origins")
+                return .error(403, .originNotAllowed, "origin \(origin) is not in server.cors_origins")
             }
             guard allow.contains(wanted) else {
-                return .error(405, "method_not_allowed", "\(wanted) is not allowed on \(req.path)")
+                return .error(405, .methodNotAllowed, "\(wanted) is not allowed on \(req.path)")
             }
             return HTTPResponse(status: 204, headers: [
                 ("Access-Control-Allow-Methods", allow.joined(separator: ", ")),
@@ -192,7 +192,7 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     }
 
     private static let tooManyConnections: [UInt8] = {
-        let body = #"{"error":{"code":"too_many_connections","message":"connection limit reached, try again later"}}"#
+        let body = #"{"error":{"code":""# + ErrorCode.tooManyConnections.rawValue + #"","message":"connection limit reached, try again later"}}"#
         return Array("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)".utf8)
     }()
 

@@ -8,12 +8,12 @@ public enum WebSocketEndpoint {
                                 make: @escaping @Sendable (UpgradedTransport) -> UpgradedProtocol) -> UpgradeDecision {
         switch WebSocketHandshake.validate(method: req.method, headers: { req.headerList($0.lowercased()) }) {
         case .failure(let e):
-            var resp = HTTPResponse.error(e.status, e.status == 426 ? "upgrade_required" : "bad_handshake", e.message)
+            var resp = HTTPResponse.error(e.status, e.status == 426 ? .upgradeRequired : .badHandshake, e.message)
             resp.headers.append(contentsOf: e.responseHeaders.map { ($0.name, $0.value) })
             return .reject(resp)
         case .success(let accept):
             if let origin = req.header("origin"), !originAllowed(origin, host: req.header("host"), corsOrigins: corsOrigins) {
-                return .reject(.error(403, "origin_not_allowed",
+                return .reject(.error(403, .originNotAllowed,
                                       "origin \(origin) may not open a WebSocket here; allowed: this server's own origin and server.cors_origins"))
             }
             return .accept(responseHead: WebSocketHandshake.responseHead(accept: accept), makeProtocol: make)

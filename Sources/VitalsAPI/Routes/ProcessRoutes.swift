@@ -1,19 +1,26 @@
 import VitalsSupport
 import VitalsTransport
 import VitalsCore
+
 /// `GET /api/v1/system/processes?sort=cpu|memory|gpu_memory&limit=N`: the top processes.
 /// Scanning /proc/[pid] is the costly part, so it runs only here, on a worker thread,
 /// never on the sampler tick.
-extension VitalsApp {
-    func addProcessRoutes(_ r: inout Router) {
-        r.add("GET", "/api/v1/system/processes", .worker { [self] req in
-            let q = req.query
-            let sortName = q["sort"] ?? "cpu"
-            guard let sort = ProcessSort(rawValue: sortName) else {
-                return .error(400, "invalid_parameter", "sort=\(sortName) must be one of cpu, memory, gpu_memory")
-            }
-            let limit: Int
-            do throws(InvalidParameter) { limit = try intParameter(q, "limit", in: 1...500, default: 20) } catch { return error.response }
+struct ProcessRoutes: RouteProvider {
+    let processTable: ProcessTable
+    let sampler: Sampler
+    let time: any TimeSource
+
+    static let spec = RouteSpec.get("/api/v1/system/processes", tag: "system", "The top processes by CPU, memory or GPU memory")
+        .query("sort", Schema.oneOf(ProcessSort.allCases.map(\.rawValue)).defaulting(.string("cpu")).described("what to rank by"))
+        .query("limit", Schema.integer(1...500).defaulting(.number(20)).described("how many processes"))
+        .responds(200, "the processes, highest first", json: ResponseSchemas.processes)
+
+    func register(in routes: inout RouteTable) {
+        let processTable = self.processTable, sampler = self.sampler, time = self.time
+        routes.add(Self.spec, .worker { input in
+            // The schema admitted only known names and filled the defaults.
+            let sort = ProcessSort(rawValue: input.string("sort") ?? "cpu") ?? .cpu
+            let limit = input.int("limit") ?? 20
             let gpu = sampler.latest.value?.snapshot.gpu
             let gpuProcesses = gpu?.devices.flatMap { $0.processes ?? [] } ?? []
             let rows = processTable.top(sort: sort, limit: limit, gpuProcesses: gpuProcesses)

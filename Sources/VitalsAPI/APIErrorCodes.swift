@@ -1,0 +1,18 @@
+import VitalsTransport
+
+/// The API's own error codes, beside the transport's (see ErrorCode for why one struct).
+/// Every `code` an API route can send is declared here and nowhere else.
+extension ErrorCode {
+    /// The body is not JSON at all (400).
+    public static let malformedJSON = ErrorCode(rawValue: "malformed_json")
+    /// A query or path parameter is well formed but not accepted (422).
+    public static let invalidParameter = ErrorCode(rawValue: "invalid_parameter")
+    /// A JSON body is well formed but not accepted (422).
+    public static let invalidBody = ErrorCode(rawValue: "invalid_body")
+    /// `stats/history?metrics=` names a series that is not kept (422).
+    public static let unknownMetric = ErrorCode(rawValue: "unknown_metric")
+    public static let historyUnavailable = ErrorCode(rawValue: "history_unavailable")
+    public static let historyQueryFailed = ErrorCode(rawValue: "history_query_failed")
+    public static let noSampleYet = ErrorCode(rawValue: "no_sample_yet")
+    public static let saveFailed = ErrorCode(rawValue: "save_failed")
+}

@@ -1,0 +1,34 @@
+import VitalsSupport
+import VitalsTransport
+import VitalsCore
+
+/// `GET /api/v1/system/stats` and `GET /api/v1/system/health`: the live picture.
+struct SystemRoutes: RouteProvider {
+    let sampler: Sampler
+    let history: HistoryAccess
+    let time: any TimeSource
+    let startedMs: Int64
+    let version: String
+
+    func register(in routes: inout RouteTable) {
+        let sampler = self.sampler
+        // The hot path: no parameters, so no validation; the bytes were encoded at the tick.
+        routes.add(.get("/api/v1/system/stats", tag: "system", "The latest snapshot: host, CPU, memory, disks, network, GPUs")
+            .responds(200, "the latest snapshot", json: SnapshotSchema.snapshot)
+            .fails(503, "no sample taken yet", .noSampleYet),
+                   .inline { _ in
+            guard let latest = sampler.latest.value else { return CommonResponses.noSampleYet }
+            return .json(latest.json)
+        })
+
+        let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version
+        routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
+            .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
+                   .inline { _ in
+            .json(HealthReport.encode(HealthInputs(
+                nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
+                storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
+                rssBytes: currentRSSBytes(), version: version)))
+        })
+    }
+}
