@@ -59,6 +59,7 @@ enum ResponseSchemas {
         "open_connections": S.int, "accepted_connections": S.int, "subscribers": .map(S.int),
         "messages_sent": S.int, "bytes_sent": S.int, "messages_received": S.int, "conflated_snapshots": S.int,
         "event_queue_overflows": S.int, "heartbeat_timeouts": S.int, "closes_by_code": .map(S.int),
+        "fanout": .object(["count": S.int, "last_us": S.int, "max_us": S.int, "last_start_lag_us": S.int]),
     ])
 
     static let index = Schema.object([
