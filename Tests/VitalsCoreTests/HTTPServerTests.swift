@@ -93,7 +93,9 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 3)
     }
 
-    func testConnectionCap() throws {
+    /// At the cap an idle keep-alive connection makes room for a new client (the longest
+    /// idle first); only when every connection is busy is the newcomer refused with 503.
+    func testConnectionCapReusesTheLongestIdleConnection() throws {
         let d = try TestDaemon { $0.maxConnections = 16 }
         var held: [TestHTTPClient] = []
         for _ in 0..<16 {
@@ -101,10 +103,39 @@ final class HTTPServerTests: XCTestCase {
             c.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
             XCTAssertEqual(c.readResponse()?.status, 200)
             held.append(c)
+            Thread.sleep(forTimeInterval: 0.002)  // distinct idle times
         }
+        let extra = try TestHTTPClient(port: d.port)
+        extra.send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(extra.readResponse()?.status, 200, "a newcomer is served at the cap")
+        XCTAssertTrue(held[0].waitForClose(), "the longest idle connection made room")
+        held[1].send("GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        XCTAssertEqual(held[1].readResponse()?.status, 200, "the others stay open")
+    }
+
+    func testConnectionCapRefusesWhenNoConnectionIsIdle() throws {
+        let d = try TestDaemon { $0.maxConnections = 8 }
+        var held: [TestHTTPClient] = []
+        for _ in 0..<8 {
+            // Half a request head: busy, not idle.
+            let c = try TestHTTPClient(port: d.port)
+            c.send("GET /api/v1/system/stats HTTP/1.1\r\n")
+            held.append(c)
+        }
+        Thread.sleep(forTimeInterval: 0.1)
         let extra = try TestHTTPClient(port: d.port)
         XCTAssertEqual(extra.readResponse()?.status, 503)
         held.removeAll()
+    }
+
+    /// A connection that never sends a byte is timed by the header timeout, so silent
+    /// sockets cannot hold the connection slots for a whole keep-alive period.
+    func testSilentNewConnectionGetsTheHeaderTimeout() throws {
+        let d = try TestDaemon { $0.headerTimeoutMs = 300; $0.keepAliveTimeoutMs = 60_000 }
+        let c = try TestHTTPClient(port: d.port, timeoutMs: 3000)
+        let started = Date()
+        XCTAssertTrue(c.waitForClose())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2.0)
     }
 
     func testExpectContinueAndChunkedUpload() throws {

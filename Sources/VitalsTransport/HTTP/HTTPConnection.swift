@@ -44,6 +44,18 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         self.parser = HTTPParser(maxHeaderBytes: server.options.maxHeaderBytes, maxBodyBytes: server.options.maxBodyBytes)
         self.lastActivityMs = loop.nowMs
         self.lastWriteProgressMs = loop.nowMs
+        // The first request is timed from the connect: a socket that sends nothing gets
+        // the header timeout, not the (longer) keep-alive one.
+        self.requestStartedMs = loop.nowMs
+    }
+
+    /// Since when this connection has sat between requests with nothing owed either way;
+    /// nil while it is busy, upgraded or closing. At the connection cap the longest idle
+    /// one makes room for a new client, as nginx reuses its keep-alive connections.
+    var idleKeepAliveSinceMs: Int64? {
+        guard !isClosed, upgraded == nil, !awaitingWorker, lingerDeadlineMs == nil, requestStartedMs == nil,
+              input.isEmpty, output.isEmpty else { return nil }
+        return lastActivityMs
     }
 
     /// Bytes of unparsed input we are willing to hold: one whole request at the limits.

@@ -218,7 +218,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
                 return
             }
             // Add first, then check: with several loops a load-then-add could overshoot the cap.
-            if server.openConnections.add(1, ordering: .relaxed).newValue > options.maxConnections {
+            if server.openConnections.add(1, ordering: .relaxed).newValue > options.maxConnections
+                && !closeLongestIdle() {
                 server.openConnections.subtract(1, ordering: .relaxed)
                 _ = Self.tooManyConnections.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(fd)
@@ -230,6 +231,18 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
             connections[fd] = conn
             loop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: conn)
         }
+    }
+
+    /// Closes this loop's longest-idle keep-alive connection; false when none is idle.
+    /// A scan, but only at the cap, where refusing would cost the client far more.
+    private func closeLongestIdle() -> Bool {
+        var oldest: (HTTPConnection, Int64)?
+        for c in connections.values {
+            if let since = c.idleKeepAliveSinceMs, since < (oldest?.1 ?? .max) { oldest = (c, since) }
+        }
+        guard let (victim, _) = oldest else { return false }
+        victim.close(flush: false)
+        return true
     }
 
     func route(_ req: HTTPRequest) -> HTTPServer.RouteOutcome { server.route(req) }
