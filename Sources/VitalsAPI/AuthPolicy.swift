@@ -33,8 +33,13 @@ public struct AuthPolicy: Sendable {
         var generated: String? = nil
         if admin.isEmpty {
             let path = (c.dataDir.hasSuffix("/") ? c.dataDir : c.dataDir + "/") + "admin.token"
-            if let existing = try? readTokenFile(path), !existing.isEmpty {
-                admin = existing
+            var st = stat()
+            if lstat(path, &st) == 0 {
+                // Ours and well-formed, or a clear error: never replaced, never followed.
+                admin = try readTokenFile(path)
+                guard !admin.isEmpty else {
+                    throw ConfigError("\(path) holds no token; delete it and a new one is generated")
+                }
             } else {
                 let token = randomToken()
                 guard writeSecret(path: path, contents: token + "\n") else {
@@ -47,11 +52,18 @@ public struct AuthPolicy: Sendable {
         return AuthPolicy(adminTokens: admin, readTokens: c.readTokens, readsNeedToken: readsNeedToken, generatedTokenFile: generated)
     }
 
-    /// One token per line; blank lines and `#` comments skipped. Group/other access is refused.
+    /// One token per line; blank lines and `#` comments skipped. A symbolic link, a file of
+    /// another owner, and group/other access are refused.
     static func readTokenFile(_ path: String) throws(ConfigError) -> [String] {
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard lstat(path, &st) == 0 else {
             throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ConfigError("config: auth.token_file = \"\(path)\": must be a regular file, not a symbolic link or anything else")
+        }
+        guard st.st_uid == geteuid() else {
+            throw ConfigError("config: auth.token_file = \"\(path)\": owned by uid \(st.st_uid), not by this daemon's uid \(geteuid())")
         }
         guard st.st_mode & 0o077 == 0 else {
             throw ConfigError("config: auth.token_file = \"\(path)\": must not be readable by group or others (chmod 600)")
@@ -79,8 +91,9 @@ public struct AuthPolicy: Sendable {
         return String(decoding: bytes.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 
+    /// Creates the file, never opening one that exists or following a link (O_EXCL|O_NOFOLLOW).
     static func writeSecret(path: String, contents: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         fchmod(fd, 0o600)

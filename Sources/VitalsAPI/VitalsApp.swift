@@ -138,12 +138,13 @@ public final class VitalsApp: Sendable {
     }
 }
 
-/// `mkdir -p`.
+/// `mkdir -p`; the last directory (the data directory) is private to the daemon's user.
 func makeDirectories(_ path: String) -> Bool {
     var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
+    let parts = path.split(separator: "/")
+    for (i, part) in parts.enumerated() {
         current += "/" + part
-        if mkdir(current, 0o755) != 0 && errno != EEXIST { return false }
+        if mkdir(current, i == parts.count - 1 ? 0o700 : 0o755) != 0 && errno != EEXIST { return false }
     }
     var st = stat()
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -12,6 +12,8 @@ sigaddset(&stopSignals, SIGINT)
 sigaddset(&stopSignals, SIGTERM)
 pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 signal(SIGPIPE, SIG_IGN)
+// Everything the daemon creates (database, WAL, token file) is private to its user.
+umask(0o077)
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
     let line = "vitals: \(message)\n"

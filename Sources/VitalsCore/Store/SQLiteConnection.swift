@@ -13,8 +13,10 @@ final class SQLiteConnection {
     init(path: String, readOnly: Bool) throws(StoreError) {
         self.path = path
         var db: OpaquePointer?
+        // NOFOLLOW: a database path that is a symbolic link is refused, so the daemon
+        // never writes through a link into someone else's file.
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
-            | SQLITE_OPEN_NOMUTEX
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -123,7 +125,18 @@ final class SQLiteStatement {
     func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(stmt, index, value) }
     func bind(_ index: Int32, _ value: String?) {
         guard let value else { sqlite3_bind_null(stmt, index); return }
-        sqlite3_bind_text(stmt, index, value, -1, sqliteTransient)
+        // With its length: a C string would end at the first NUL ("a\u0000b" stored as "a").
+        var copy = value
+        copy.withUTF8 { u in
+            guard let base = u.baseAddress, u.count > 0 else {
+                // A zero-length text still needs a non-NULL pointer, or SQLite stores NULL.
+                sqlite3_bind_text(stmt, index, "", 0, sqliteTransient)
+                return
+            }
+            base.withMemoryRebound(to: CChar.self, capacity: u.count) {
+                _ = sqlite3_bind_text(stmt, index, $0, Int32(u.count), sqliteTransient)
+            }
+        }
     }
     func bind(_ index: Int32, blob: [UInt8]) {
         blob.withUnsafeBytes { raw in
@@ -159,7 +172,8 @@ final class SQLiteStatement {
     func optionalDouble(_ col: Int32) -> Double? { isNull(col) ? nil : double(col) }
     func string(_ col: Int32) -> String? {
         guard let p = sqlite3_column_text(stmt, col) else { return nil }
-        return String(cString: p)
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
     func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))
