@@ -67,6 +67,6 @@ extension VitalsApp {
 
     /// Metric names valid for history: host series plus every GPU index seen since start.
     var validHistoryMetrics: [String] {
-        HistoryMetrics.names(gpuCount: gpuCountSeen.current)
+        MetricTable.historyNames(gpuCount: gpuCountSeen.current)
     }
 }
