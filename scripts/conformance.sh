@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# RFC 6455 conformance: starts the release daemon with the echo endpoint on a free
-# port and a throw-away data dir, runs the Autobahn Testsuite against /ws/echo, stops
-# the daemon. Passes only on `autobahn: 0 failed of N`.
+# Conformance with the real tools: starts the release daemon with the echo endpoint on a
+# free port and a throw-away data dir, runs the Autobahn Testsuite against /ws/echo (passes
+# only on `autobahn: 0 failed of N`), then checks /metrics with promtool and a real
+# Prometheus (scripts/prometheus-check.sh), with GPU series from the fake NVML when a C
+# compiler can build it. Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${VITALS_BIN:-.build/release/vitals}"
@@ -23,9 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-VITALS_WEBSOCKET_ECHO_ENDPOINT=true VITALS_SERVER_PORT="$PORT" VITALS_SERVER_LISTEN=127.0.0.1 \
-VITALS_GPU_ENABLED=false \
-    "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
+# The fake libnvidia-ml of the tests, so GPU series are linted and scraped too.
+GPU_ENV=(VITALS_GPU_ENABLED=false)
+if cc -shared -fPIC -O1 -o "$DATA/libnvidia-ml.so.1" Tests/Fixtures/fake-nvml/fake_nvml.c 2>"$DATA/cc.log"; then
+    GPU_ENV=(VITALS_GPU_ENABLED=true VITALS_GPU_NVML_LIBRARY="$DATA/libnvidia-ml.so.1" FAKE_NVML_SCENARIO=two)
+else
+    echo "conformance: cannot build the fake NVML; GPU disabled" >&2
+fi
+
+env VITALS_WEBSOCKET_ECHO_ENDPOINT=true VITALS_SERVER_PORT="$PORT" VITALS_SERVER_LISTEN=127.0.0.1 \
+    "${GPU_ENV[@]}" "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
@@ -41,6 +50,14 @@ last="$(grep '^autobahn: ' "$out" | tail -1)"
 rm -f "$out"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the run:" >&2; tail -20 "$LOG" >&2; exit 1; }
 case "$last" in
-    "autobahn: 0 failed of "*) echo "conformance: ok ($last)" ;;
+    "autobahn: 0 failed of "*) echo "conformance: autobahn ok ($last)" ;;
     *) echo "conformance: FAILED (${last:-no result line})" >&2; exit 1 ;;
 esac
+
+if [ "${GPU_ENV[0]}" = VITALS_GPU_ENABLED=true ]; then
+    curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^vitals_gpu_utilization_ratio{' \
+        || { echo "conformance: FAILED (no GPU series from the fake NVML)" >&2; tail -5 "$LOG" >&2; exit 1; }
+fi
+./scripts/prometheus-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (/metrics)" >&2; exit 1; }
+kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the run:" >&2; tail -20 "$LOG" >&2; exit 1; }
+echo "conformance: ok"
