@@ -82,7 +82,7 @@ final class MetricsRouteTests: XCTestCase {
         }
     }
 
-    func testOpenMetricsWhenAskedAndServedFromTheTickBytes() throws {
+    func testOpenMetricsWhenAskedAndRenderedOncePerTick() throws {
         let d = try fixtureDaemon(gpu: false)
         let om = try d.get("/metrics", headers: ["Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"])
         XCTAssertEqual(om.status, 200)
@@ -91,14 +91,16 @@ final class MetricsRouteTests: XCTestCase {
         XCTAssertTrue(om.text.contains("# TYPE vitals_network_receive_bytes counter\n# UNIT vitals_network_receive_bytes bytes\n"))
         XCTAssertFalse(om.text.contains("vitals_gpu_"), "no GPU, no GPU families")
 
-        // Counted requests appear on the next tick, not before: the bytes are the tick's.
-        let before = try d.get("/metrics").text
-        XCTAssertFalse(before.contains("route=\"/metrics\""))
+        // Rendered once per tick and format: the second scrape gets the first one's bytes
+        // (its own request is not counted yet); the next tick's render counts all of them.
+        let first = try d.get("/metrics").text
+        XCTAssertTrue(first.contains("vitals_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 1\n"), first)
+        XCTAssertEqual(try d.get("/metrics").text, first)
         d.app.sampler.tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs())
         let after = try d.get("/metrics").text
-        XCTAssertTrue(after.contains("vitals_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 2"), after)
-        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_count{route=\"/metrics\"} 2"))
-        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_bucket{route=\"/metrics\",le=\"+Inf\"} 2"))
+        XCTAssertTrue(after.contains("vitals_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 3\n"), after)
+        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_count{route=\"/metrics\"} 3\n"))
+        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_bucket{route=\"/metrics\",le=\"+Inf\"} 3\n"))
     }
 
     func testReadTokenNeededWhenReadsAreProtected() throws {

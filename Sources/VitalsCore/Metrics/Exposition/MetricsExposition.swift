@@ -17,40 +17,50 @@ public enum MetricsExposition {
 /// rendered after the snapshot on every tick.
 public typealias MetricsSection = @Sendable (inout ExpositionWriter) -> Void
 
-/// `/metrics` encoded once per tick, in both formats, and served from those bytes until the
-/// next: a scrape costs a lock and two references, like `/api/v1/system/stats`. The daemon's
-/// own counters (requests, WebSocket messages) are therefore at most one tick old.
+/// `/metrics` encoded at most once per tick and format, and served from those bytes until
+/// the next tick: the listener only keeps the snapshot (the tick pays nothing for a page no
+/// one scrapes); the first scrape after a tick renders it, every other scrape of that tick
+/// costs a lock and a reference, like `/api/v1/system/stats`. The daemon's own counters
+/// (requests, WebSocket messages) are read at that render, so they are at most a tick old.
 public final class MetricsCache: SnapshotListener {
-    public struct Rendered: Sendable {
-        public var prometheus: [UInt8]
-        public var openMetrics: [UInt8]
-        public func bytes(_ f: ExpositionFormat) -> [UInt8] { f == .prometheus ? prometheus : openMetrics }
+    private struct State {
+        var snapshot: Snapshot
+        var health: SamplerHealth?
+        var prometheus: [UInt8]?
+        var openMetrics: [UInt8]?
     }
 
-    private let box = Mutex<Rendered?>(nil)
+    private let state = Mutex<State?>(nil)
     private let sections = Mutex<[MetricsSection]>([])
     private let sampler: (@Sendable () -> SamplerHealth)?
 
-    /// - Parameter sampler: the sampler's health, for the tick figures (the last finished tick's).
+    /// - Parameter samplerHealth: the sampler's health, for the tick figures (the last finished tick's).
     public init(samplerHealth: (@Sendable () -> SamplerHealth)? = nil) { sampler = samplerHealth }
 
     public func addSection(_ section: @escaping MetricsSection) { sections.withLock { $0.append(section) } }
 
-    public var latest: Rendered? { box.withLock { $0 } }
-
     public func snapshotTaken(_ snapshot: Snapshot, json: [UInt8]) {
-        let extra = sections.withLock { $0 }
         let health = sampler?()
-        func render(_ format: ExpositionFormat) -> [UInt8] {
+        state.withLock { $0 = State(snapshot: snapshot, health: health) }
+    }
+
+    /// The exposition of the latest tick in `format`; nil before the first tick. Rendering
+    /// under the lock is deliberate: concurrent first scrapes of a tick wait for one render
+    /// (tens of µs) instead of each doing it.
+    public func bytes(_ format: ExpositionFormat) -> [UInt8]? {
+        let extra = sections.withLock { $0 }
+        return state.withLock { box -> [UInt8]? in
+            guard var s = box else { return nil }
+            if let done = format == .prometheus ? s.prometheus : s.openMetrics { return done }
             var w = ExpositionWriter(format: format)
-            MetricsExposition.write(snapshot, into: &w)
-            if let health { Self.writeSampler(health, into: &w) }
+            MetricsExposition.write(s.snapshot, into: &w)
+            if let health = s.health { Self.writeSampler(health, into: &w) }
             for section in extra { section(&w) }
             w.finish()
+            if format == .prometheus { s.prometheus = w.bytes } else { s.openMetrics = w.bytes }
+            box = s
             return w.bytes
         }
-        let rendered = Rendered(prometheus: render(.prometheus), openMetrics: render(.openMetrics))
-        box.withLock { $0 = rendered }
     }
 
     static func writeSampler(_ h: SamplerHealth, into w: inout ExpositionWriter) {
