@@ -23,7 +23,9 @@ run: release
 test: deps
 	@./scripts/test.sh
 
+# Debian's prometheus package gives the real promtool and Prometheus the checks run.
 conformance: release
+	@./scripts/deps.sh prometheus
 	@./scripts/conformance.sh
 
 bench: deps

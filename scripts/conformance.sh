@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Conformance: starts the release daemon with the echo endpoint on a free port and a
-# throw-away data dir, runs the Autobahn Testsuite against /ws/echo (RFC 6455), then
-# schemathesis against the daemon's own OpenAPI document, stops the daemon. Passes only on
-# `autobahn: 0 failed of N` and 0 schemathesis failures.
+# Conformance with the real tools: starts the release daemon with the echo endpoint on a
+# free port and a throw-away data dir, runs the Autobahn Testsuite against /ws/echo (passes
+# only on `autobahn: 0 failed of N`), checks /metrics with promtool and a real Prometheus
+# (scripts/prometheus-check.sh), with GPU series from the fake NVML when a C compiler can
+# build it, then schemathesis against the daemon's own OpenAPI document (0 failures).
+# Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${VITALS_BIN:-.build/release/vitals}"
@@ -26,10 +28,16 @@ trap cleanup EXIT
 
 # A fresh admin token per run, so schemathesis can exercise the routes that change state.
 TOKEN="conformance-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-VITALS_AUTH_ADMIN_TOKENS="$TOKEN" \
-VITALS_WEBSOCKET_ECHO_ENDPOINT=true VITALS_SERVER_PORT="$PORT" VITALS_SERVER_LISTEN=127.0.0.1 \
-VITALS_GPU_ENABLED=false \
-    "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
+# The fake libnvidia-ml of the tests, so GPU series are linted, scraped and fuzzed too.
+GPU_ENV=(VITALS_GPU_ENABLED=false)
+if cc -shared -fPIC -O1 -o "$DATA/libnvidia-ml.so.1" Tests/Fixtures/fake-nvml/fake_nvml.c 2>"$DATA/cc.log"; then
+    GPU_ENV=(VITALS_GPU_ENABLED=true VITALS_GPU_NVML_LIBRARY="$DATA/libnvidia-ml.so.1" FAKE_NVML_SCENARIO=two)
+else
+    echo "conformance: cannot build the fake NVML; GPU disabled" >&2
+fi
+
+env VITALS_AUTH_ADMIN_TOKENS="$TOKEN" VITALS_WEBSOCKET_ECHO_ENDPOINT=true VITALS_SERVER_PORT="$PORT" \
+    VITALS_SERVER_LISTEN=127.0.0.1 "${GPU_ENV[@]}" "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
@@ -49,6 +57,12 @@ case "$last" in
     *) echo "conformance: FAILED (${last:-no result line})" >&2; exit 1 ;;
 esac
 
+if [ "${GPU_ENV[0]}" = VITALS_GPU_ENABLED=true ]; then
+    curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^vitals_gpu_utilization_ratio{' \
+        || { echo "conformance: FAILED (no GPU series from the fake NVML)" >&2; tail -5 "$LOG" >&2; exit 1; }
+fi
+./scripts/prometheus-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (/metrics)" >&2; exit 1; }
+kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the Prometheus checks:" >&2; tail -20 "$LOG" >&2; exit 1; }
 ./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }
-echo "conformance: ok ($last; schemathesis 0 failures)"
+echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures)"

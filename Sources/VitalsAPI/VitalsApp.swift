@@ -23,13 +23,19 @@ public final class VitalsApp: Sendable {
     public let time: any TimeSource
     /// Most GPUs seen since start, so their history stays queryable if one drops out.
     let gpuCountSeen = MaxCounter()
+    /// `/metrics`, rendered once per tick from the metric table plus the daemon's own figures.
+    public let metrics: MetricsCache
+    /// Requests by route, method and status, and their durations, counted by the HTTP server.
+    let httpMetrics = HTTPMetrics()
     private let serverBox = Mutex<HTTPServer?>(nil)
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
-    ///   (tests need token-protected reads without binding a non-loopback address).
+    ///   (tests need token-protected reads without binding a non-loopback address);
+    ///   `statfs` replaces statvfs (fixture trees name mount points this machine lacks).
     public init(config: VitalsConfig, procRoot: String = "/proc", sysRoot: String = "/sys",
-                time: any TimeSource = SystemTime(), auth: AuthPolicy? = nil) throws(ConfigError) {
+                time: any TimeSource = SystemTime(), auth: AuthPolicy? = nil,
+                statfs: @escaping (String) -> FilesystemStat? = HostSampler.systemStatfs) throws(ConfigError) {
         self.config = config
         self.time = time
         self.startedMs = time.wallMs()
@@ -64,8 +70,11 @@ public final class VitalsApp: Sendable {
             gpu = { @Sendable in NVMLReader(libraryPath: nvmlPath, time: time) }
         }
         processTable = ProcessTable(procRoot: procRoot, time: time)
-        sampler = Sampler(intervalMs: config.samplingIntervalMs, host: HostSampler(procRoot: procRoot, sysRoot: sysRoot),
-                          gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, store: store, time: time)
+        let sampler = Sampler(intervalMs: config.samplingIntervalMs,
+                              host: HostSampler(procRoot: procRoot, sysRoot: sysRoot, statfs: statfs),
+                              gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, time: time)
+        self.sampler = sampler
+        if let store { sampler.addListener(HistoryListener(store: store)) }
         let seenGPUs = gpuCountSeen
         let hub = TopicHub(time: time)
         self.hub = hub
@@ -75,6 +84,12 @@ public final class VitalsApp: Sendable {
             seenGPUs.noteCount(snap.gpu.devices.count)
             hub.publish(topics.systemStats, data: json, ts: snap.ts)
         }
+        metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health })
+        let http = httpMetrics
+        let wsStats = hub.stats
+        metrics.addSection { w in http.write(into: &w) }
+        metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
+        sampler.addListener(metrics)
     }
 
     public var server: HTTPServer? { serverBox.withLock { $0 } }
@@ -87,10 +102,11 @@ public final class VitalsApp: Sendable {
         var routes = RouteTable()
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
-                                 validMetrics: { HistoryMetrics.names(gpuCount: seenGPUs.current) }))
+                                 validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
+        routes.add(MetricsRoutes(metrics: metrics))
         routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
                                    echoEndpoint: config.wsEchoEndpoint))
         return routes
@@ -123,8 +139,12 @@ public final class VitalsApp: Sendable {
         o.maxConnectionOutputBytes = config.maxConnectionOutputBytes
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
+        let router = makeRouter()
+        let http = httpMetrics
+        http.install(routes: router.all.map(\.pattern))
+        o.observer = { http.record($0) }
         let auth = self.auth
-        let server = HTTPServer(options: o, router: makeRouter(), authorize: { auth.authorize($0, $1) })
+        let server = HTTPServer(options: o, router: router, authorize: { auth.authorize($0, $1) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
         return port

@@ -54,4 +54,10 @@ final class HealthRulesTests: XCTestCase {
         XCTAssertEqual(HealthRules.evaluate(rules, on: snapshot(memoryPercent: 50)).map(\.severity), ["critical"])
         XCTAssertEqual(HealthRules.evaluate([], on: snapshot(memoryPercent: 99)), [], "no rules, no warnings")
     }
+
+    func testEveryDefaultRuleNamesASeriesOfTheMetricTable() {
+        for rule in HealthRules.defaults {
+            XCTAssertNotNil(MetricTable.series(named: rule.metric), "\(rule.id) names \(rule.metric)")
+        }
+    }
 }

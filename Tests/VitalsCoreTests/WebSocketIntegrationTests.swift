@@ -311,11 +311,11 @@ final class WebSocketIntegrationTests: XCTestCase {
     func testParallelFanoutDeliversEveryEventWholeAndInOrder() throws {
         let d = try TestDaemon { $0.wsMaxQueuedEvents = 1000; $0.wsMaxMessageBytes = 8 << 20 }
         d.app.hub.parallelThreshold.store(2, ordering: .relaxed)
-        let stalled = try open(d, "/ws?topics=alerts", receiveBuffer: 4096)
+        let stalled = try open(d, "/ws?topics=alerts", receiveBuffer: 4096, timeoutMs: 15_000)
         XCTAssertEqual(try stalled.readMessage()["type"]?.stringValue, "subscribed")
         var clients: [TestWebSocketClient] = []
         for _ in 0..<6 {
-            let c = try open(d, "/ws?topics=alerts")
+            let c = try open(d, "/ws?topics=alerts", timeoutMs: 15_000)
             XCTAssertEqual(try c.readMessage()["type"]?.stringValue, "subscribed")
             clients.append(c)
         }

@@ -20,6 +20,7 @@ enum ResponseSchemas {
             "sampler": .object([
                 "status": .oneOf(["ok", "stale"]), "last_tick_age_ms": S.intOrNull, "interval_ms": S.int,
                 "ticks": S.int, "last_cost_us": S.num, "avg_cost_us": S.num,
+                "collectors": .array(.object(["name": S.str, "success": .boolean, "duration_us": S.num])),
             ]),
             "database": .object([
                 "status": .oneOf(["ok", "failing"]), "writable": .boolean, "path": S.strOrNull,

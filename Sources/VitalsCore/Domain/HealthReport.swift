@@ -65,6 +65,16 @@ public enum HealthReport {
         w.field("ticks", h.sampler.ticks)
         w.field("last_cost_us", h.sampler.lastCostMicros, decimals: 1)
         w.field("avg_cost_us", h.sampler.avgCostMicros, decimals: 1)
+        // Each reader's last run, so a broken one is visible, not just a gap in the stats.
+        w.key("collectors"); w.beginArray()
+        for c in h.sampler.collectors {
+            w.beginObject()
+            w.field("name", c.name)
+            w.field("success", c.success)
+            w.field("duration_us", c.durationSeconds * 1e6, decimals: 1)
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
         w.key("database"); w.beginObject()
         w.field("status", dbOK ? "ok" : "failing")

@@ -3,13 +3,10 @@
 /// on the latest snapshot; the alert engine can take the same table as its default rules,
 /// and the constraints (warning/critical per resource) can replace the levels.
 public struct HealthRule: Sendable, Equatable {
-    /// What the rule is about: one figure for the host, or one per filesystem or GPU.
-    public enum Scope: String, Sendable { case host, filesystem, gpu }
-
     public var id: String
-    public var scope: Scope
-    /// The figure compared, named as in history and the metric table (`memory.percent`;
-    /// per-GPU figures without their index, `gpu.temperature_c`).
+    /// The series compared, by its name in the metric table (`vitals_memory_used_ratio`),
+    /// in the API's units (percent, °C). A per-GPU or per-filesystem series is checked for
+    /// each GPU or filesystem.
     public var metric: String
     /// Fires at or above `warning`; `critical` (when set) at or above it.
     public var warning: Double
@@ -20,9 +17,9 @@ public struct HealthRule: Sendable, Equatable {
     public var message: String
     public var suggestion: String
 
-    public init(id: String, scope: Scope, metric: String, warning: Double, critical: Double? = nil,
+    public init(id: String, metric: String, warning: Double, critical: Double? = nil,
                 penalty: Int, message: String, suggestion: String) {
-        self.id = id; self.scope = scope; self.metric = metric; self.warning = warning
+        self.id = id; self.metric = metric; self.warning = warning
         self.critical = critical; self.penalty = penalty; self.message = message; self.suggestion = suggestion
     }
 
@@ -39,57 +36,55 @@ public struct HealthRule: Sendable, Equatable {
 
 public enum HealthRules {
     public static let defaults: [HealthRule] = [
-        HealthRule(id: "memory_high", scope: .host, metric: "memory.percent", warning: 90, critical: 97, penalty: 10,
+        HealthRule(id: "memory_high", metric: "vitals_memory_used_ratio", warning: 90, critical: 97, penalty: 10,
                    message: "RAM {value}% used",
                    suggestion: "stop idle models or lower batch size; see GET /api/v1/system/processes?sort=memory"),
-        HealthRule(id: "swap_high", scope: .host, metric: "swap.percent", warning: 50, penalty: 5,
+        HealthRule(id: "swap_high", metric: "vitals_swap_used_ratio", warning: 50, penalty: 5,
                    message: "swap {value}% used",
                    suggestion: "the machine is short of RAM; expect slow generations"),
-        HealthRule(id: "disk_full", scope: .filesystem, metric: "fs.percent", warning: 90, critical: 97, penalty: 10,
+        HealthRule(id: "disk_full", metric: "vitals_filesystem_used_ratio", warning: 90, critical: 97, penalty: 10,
                    message: "{subject} {value}% full",
                    suggestion: "free space on {subject} (model caches and outputs grow fast)"),
-        HealthRule(id: "gpu_hot", scope: .gpu, metric: "gpu.temperature_c", warning: 85, critical: 92, penalty: 10,
+        HealthRule(id: "gpu_hot", metric: "vitals_gpu_temperature_celsius", warning: 85, critical: 92, penalty: 10,
                    message: "GPU {subject} at {value} °C",
                    suggestion: "check airflow and fan curve, or cap power with nvidia-smi -pl"),
-        HealthRule(id: "gpu_memory_high", scope: .gpu, metric: "gpu.memory_percent", warning: 95, penalty: 5,
+        HealthRule(id: "gpu_memory_high", metric: "vitals_gpu_memory_used_ratio", warning: 95, penalty: 5,
                    message: "GPU {subject} VRAM {value}% used",
                    suggestion: "a new job may fail to allocate; enable offloading or a smaller quantization"),
     ]
 
-    /// One warning per rule and subject at or above its level.
+    /// One warning per rule and subject at or above its level. A rule naming no series
+    /// of the metric table raises nothing (config validation reports such names).
     public static func evaluate(_ rules: [HealthRule], on snapshot: Snapshot) -> [HealthWarning] {
         var out: [HealthWarning] = []
         for rule in rules {
-            for (subject, component, value) in figures(rule, snapshot) {
-                guard let severity = rule.severity(of: value) else { continue }
+            guard let series = MetricTable.series(named: rule.metric) else { continue }
+            series.forEachSample(in: snapshot) { subject, value in
+                guard let severity = rule.severity(of: value) else { return }
+                let (name, component) = describe(subject, rule)
                 out.append(HealthWarning(component: component, severity: severity,
-                                         message: rule.render(rule.message, value: value, subject: subject),
-                                         suggestion: rule.render(rule.suggestion, value: value, subject: subject),
+                                         message: rule.render(rule.message, value: value, subject: name),
+                                         suggestion: rule.render(rule.suggestion, value: value, subject: name),
                                          penalty: rule.penalty, rule: rule.id))
             }
         }
         return out
     }
 
-    /// The rule's figure for each subject in scope: (subject, health component, value).
-    static func figures(_ rule: HealthRule, _ s: Snapshot) -> [(String, String, Double)] {
-        switch rule.scope {
+    /// How a warning names what it is about: the mount point or GPU index in the text, and
+    /// the health component it belongs to.
+    private static func describe(_ subject: MetricSubject, _ rule: HealthRule) -> (String, String) {
+        switch subject {
+        case .gpu(let d): return (String(d.index), "gpu\(d.index)")
+        case .filesystem(let f): return (f.mountPoint, "disk")
+        case .interface(let n): return (n.name, "network")
+        case .disk(let d): return (d.name, "disk")
+        case .collector(let c): return (c.name, "sampler")
         case .host:
-            return SnapshotFigures.host(rule.metric, s).map { [("host", componentName(rule.metric), $0)] } ?? []
-        case .filesystem:
-            return s.reading.filesystems.compactMap { f in
-                SnapshotFigures.filesystem(rule.metric, f).map { (f.mountPoint, "disk", $0) }
-            }
-        case .gpu:
-            return s.gpu.devices.compactMap { d in
-                SnapshotFigures.gpu(rule.metric, d).map { (String(d.index), "gpu\(d.index)", $0) }
-            }
+            // vitals_memory_used_ratio → memory
+            let name = rule.metric.hasPrefix("vitals_") ? rule.metric.dropFirst(7) : Substring(rule.metric)
+            return ("host", String(name.prefix { $0 != "_" }))
         }
-    }
-
-    /// `memory.percent` → `memory`: the component a host figure belongs to.
-    private static func componentName(_ metric: String) -> String {
-        String(metric.prefix { $0 != "." })
     }
 }
 

@@ -18,13 +18,16 @@ public struct SamplerHealth: Sendable {
     public var lastCostMicros: Double
     public var avgCostMicros: Double
     public var intervalMs: Int
+    /// How each collector fared on the last tick (see `Snapshot.collectors`).
+    public var collectors: [CollectorStatus] = []
 }
 
 /// Ticks every `intervalMs` on its own thread, aligned to the wall clock (ticks land on
 /// :00.000, :00.500, ...), reads /proc and NVML once, builds one snapshot, encodes it
-/// once, and hands it to the history store and to every listener.
+/// once, and hands it to every listener (history, WebSocket fan-out, `/metrics`, ...).
+/// It owns no store: what happens to a snapshot is the listeners' business.
 public final class Sampler: @unchecked Sendable {
-    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`, the logged states
+    // @unchecked: `host`, `gpuReader`, `previousMono`, `lastGPUProcessesMs`, the logged state
     // and `seq` are used only on the sampler thread (or before it starts); the rest is
     // Mutex/Atomic or immutable.
     public let intervalMs: Int
@@ -34,8 +37,7 @@ public final class Sampler: @unchecked Sendable {
     private let makeGPUReader: (@Sendable () -> NVMLReader)?
     private var gpuReader: NVMLReader?
     private let gpuProcessIntervalMs: Int64
-    private let store: HistoryStore?
-    private let listeners = Mutex<[@Sendable (Snapshot, [UInt8]) -> Void]>([])
+    private let listeners = Mutex<[any SnapshotListener]>([])
     private let healthBox: Mutex<SamplerHealth>
     private let waiter = Waiter()
     private let running = Atomic<Bool>(false)
@@ -46,16 +48,14 @@ public final class Sampler: @unchecked Sendable {
     private var hostInfoReadMs: Int64 = 0
     private var lastGPUProcessesMs: Int64?
     private var loggedGPUState: String?
-    private var loggedStoreWritable = true
 
-    public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int, store: HistoryStore?,
+    public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int,
                 time: any TimeSource = SystemTime()) {
         self.intervalMs = intervalMs
         self.time = time
         self.host = host
         self.makeGPUReader = gpu
         self.gpuProcessIntervalMs = Int64(gpuProcessIntervalMs)
-        self.store = store
         self.hostInfo = host.hostInfo()
         self.healthBox = Mutex(SamplerHealth(lastTickWallMs: nil, ticks: 0, lastCostMicros: 0, avgCostMicros: 0, intervalMs: intervalMs))
     }
@@ -63,8 +63,12 @@ public final class Sampler: @unchecked Sendable {
     public var health: SamplerHealth { healthBox.withLock { $0 } }
 
     /// Called on the sampler thread after each tick with the snapshot and its JSON.
-    public func onSnapshot(_ listener: @escaping @Sendable (Snapshot, [UInt8]) -> Void) {
+    public func addListener(_ listener: any SnapshotListener) {
         listeners.withLock { $0.append(listener) }
+    }
+
+    public func onSnapshot(_ listener: @escaping @Sendable (Snapshot, [UInt8]) -> Void) {
+        addListener(ClosureSnapshotListener(listener))
     }
 
     /// Takes the first sample now (so the API answers from the first request), then ticks on a thread.
@@ -103,16 +107,27 @@ public final class Sampler: @unchecked Sendable {
             hostInfoReadMs = wallMs
         }
         let reading = host.sample(monotonicNanos: monoNs)
-        let gpu = withGPU ? sampleGPU(wallMs: wallMs) : initialGPUStatus
+        var collectors = host.statuses
+        let gpu: GPUStatus
+        if withGPU && makeGPUReader != nil {
+            // NVML is timed and reported like a host collector; "no GPU" counts as a failed read.
+            let gpuStarted = Clock.monotonicNs()
+            gpu = sampleGPU(wallMs: wallMs)
+            let ok: Bool
+            if case .available = gpu { ok = true } else { ok = false }
+            collectors.append(CollectorStatus(name: "nvml", success: ok, durationSeconds: Double(Clock.monotonicNs() &- gpuStarted) / 1e9))
+        } else {
+            gpu = initialGPUStatus
+        }
         let interval = previousMono.map { Double(monoNs &- $0) / 1_000_000 }
         previousMono = monoNs
         seq += 1
-        let snap = Snapshot(seq: seq, ts: wallMs, intervalMs: interval, host: hostInfo, reading: reading, gpu: gpu)
+        let snap = Snapshot(seq: seq, ts: wallMs, intervalMs: interval, host: hostInfo, reading: reading, gpu: gpu,
+                            collectors: collectors)
         let json = SnapshotJSON.encode(snap)
         latest.set(snap, json: json)
-        store?.append(ts: wallMs, values: HistoryMetrics.values(of: snap))
-        for l in listeners.withLock({ $0 }) { l(snap, json) }
-        logTransitions(gpu: gpu, withGPU: withGPU)
+        for l in listeners.withLock({ $0 }) { l.snapshotTaken(snap, json: json) }
+        if withGPU { logGPUTransition(gpu) }
         // The whole tick: reading, encoding, queueing history and fan-out to listeners.
         let cost = Double(Clock.monotonicNs() - started) / 1000
         healthBox.withLock {
@@ -120,30 +135,21 @@ public final class Sampler: @unchecked Sendable {
             $0.ticks += 1
             $0.lastCostMicros = cost
             $0.avgCostMicros = $0.ticks == 1 ? cost : $0.avgCostMicros * 0.95 + cost * 0.05
+            $0.collectors = collectors
         }
         return snap
     }
 
-    /// One log line when the GPU or the history store changes state, not one per tick.
-    private func logTransitions(gpu: GPUStatus, withGPU: Bool) {
-        if withGPU {
-            let state: String
-            switch gpu {
-            case .unavailable(let reason): state = "unavailable: " + reason
-            case .available(let driver, _, _, let devices): state = "\(devices.count) GPU(s), driver \(driver ?? "unknown")"
-            }
-            if state != loggedGPUState {
-                if case .available = gpu { Log.info("gpu", ["state": state]) } else { Log.warn("gpu", ["state": state]) }
-                loggedGPUState = state
-            }
+    /// One log line when the GPU changes state, not one per tick.
+    private func logGPUTransition(_ gpu: GPUStatus) {
+        let state: String
+        switch gpu {
+        case .unavailable(let reason): state = "unavailable: " + reason
+        case .available(let driver, _, _, let devices): state = "\(devices.count) GPU(s), driver \(driver ?? "unknown")"
         }
-        if let health = store?.health, health.writable != loggedStoreWritable {
-            loggedStoreWritable = health.writable
-            if health.writable {
-                Log.info("history writes recovered", ["path": health.path])
-            } else {
-                Log.error("history writes failing; samples held in memory", ["path": health.path, "error": health.lastError ?? "unknown"])
-            }
+        if state != loggedGPUState {
+            if case .available = gpu { Log.info("gpu", ["state": state]) } else { Log.warn("gpu", ["state": state]) }
+            loggedGPUState = state
         }
     }
 

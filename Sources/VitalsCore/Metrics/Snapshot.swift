@@ -9,9 +9,14 @@ public struct Snapshot: Sendable {
     public var host: HostInfo
     public var reading: HostReading
     public var gpu: GPUStatus
+    /// How each collector fared this tick (host collectors in list order, then NVML when it
+    /// was read). Daemon health, not machine data: `/metrics` and health show it, the
+    /// stats JSON does not.
+    public var collectors: [CollectorStatus]
 
-    public init(seq: UInt64, ts: Int64, intervalMs: Double?, host: HostInfo, reading: HostReading, gpu: GPUStatus) {
+    public init(seq: UInt64, ts: Int64, intervalMs: Double?, host: HostInfo, reading: HostReading, gpu: GPUStatus,
+                collectors: [CollectorStatus] = []) {
         self.seq = seq; self.ts = ts; self.intervalMs = intervalMs; self.host = host
-        self.reading = reading; self.gpu = gpu
+        self.reading = reading; self.gpu = gpu; self.collectors = collectors
     }
 }

@@ -189,6 +189,8 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
                 input.consume(input.readableCount)
                 http10 = false
                 writeResponse(HTTPResponse.error(status, Self.errorCode(status), message), head: false, keepAlive: false, origin: nil)
+                // Malformed requests count too (route -1): a flood of them should show in metrics.
+                observe(routeIndex: -1, method: "", status: status, startedNs: observerClock())
                 flush()
                 return
             case .request(var req, let consumed):
@@ -207,18 +209,26 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         let head = req.method == "HEAD"
         let origin = req.header("origin")
         http10 = req.minorVersion == 0
-        switch server.route(req) {
+        let startedNs = observerClock()
+        var routeIndex = -1
+        switch server.route(req, routeIndex: &routeIndex) {
         case .respond(let resp):
             writeResponse(resp, head: head, keepAlive: keepAlive, origin: origin)
+            observe(routeIndex: routeIndex, method: req.method, status: resp.status, startedNs: startedNs)
         case .worker(let req, let handler):
             awaitingWorker = true
             let me = LoopBound(self)
             let loop = self.loop
+            let routeIndex = routeIndex
             server.workers.async {
                 let resp = handler(req)
-                loop.execute { me.value.workerFinished(resp, head: head, keepAlive: keepAlive, origin: origin) }
+                loop.execute {
+                    me.value.workerFinished(resp, head: head, keepAlive: keepAlive, origin: origin)
+                    me.value.observe(routeIndex: routeIndex, method: req.method, status: resp.status, startedNs: startedNs)
+                }
             }
         case .upgrade(let responseHead, let makeProtocol):
+            observe(routeIndex: routeIndex, method: req.method, status: 101, startedNs: startedNs)
             output.append(responseHead)
             let proto = makeProtocol(self)
             upgraded = proto
@@ -268,6 +278,17 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         output.append(keepAlive ? (http10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n")
         if !head { output.append(r.body) }
         if !keepAlive { closeWhenFlushed = true; stopParsing = true }
+    }
+
+    /// The clock read only when someone observes: no system call per request otherwise.
+    private func observerClock() -> UInt64 {
+        server.observer == nil ? 0 : Clock.monotonicNs()
+    }
+
+    fileprivate func observe(routeIndex: Int, method: String, status: Int, startedNs: UInt64) {
+        guard let observer = server.observer else { return }
+        observer(HTTPExchange(routeIndex: routeIndex, method: method, status: status,
+                              durationNs: Clock.monotonicNs() &- startedNs))
     }
 
     static func errorCode(_ status: Int) -> ErrorCode {

@@ -20,7 +20,20 @@ public struct HTTPServerOptions: Sendable {
     /// On a loopback bind this stops DNS rebinding: a page on evil.example that resolves
     /// its name to 127.0.0.1 still sends `Host: evil.example`.
     public var allowedHosts: Set<String>? = nil
+    /// Told about every answered request on the loop thread that answered it (metrics).
+    /// It must be cheap and must not block: it runs on the request's hot path.
+    public var observer: (@Sendable (HTTPExchange) -> Void)? = nil
     public init() {}
+}
+
+/// One answered request, as the observer sees it. `routeIndex` is the matched route's
+/// position in `Router.all` (-1 when no route matched: 404, 405, malformed requests), so an
+/// observer can count by route pattern without hashing strings per request.
+public struct HTTPExchange: Sendable {
+    public var routeIndex: Int
+    public var method: String
+    public var status: Int
+    public var durationNs: UInt64
 }
 
 /// Decides whether a request may use a route; returns the refusal (401/403) or nil.
@@ -83,8 +96,9 @@ public final class HTTPServer: Sendable {
         case upgrade(responseHead: [UInt8], makeProtocol: @Sendable (UpgradedTransport) -> UpgradedProtocol)
     }
 
-    /// Routing, CORS preflight and auth, shared by every loop.
-    func route(_ request: HTTPRequest) -> RouteOutcome {
+    /// Routing, CORS preflight and auth, shared by every loop. `routeIndex` is set to the
+    /// matched route's index in `Router.all` (left alone when none matched).
+    func route(_ request: HTTPRequest, routeIndex: inout Int) -> RouteOutcome {
         var req = request
         if let allowed = options.allowedHosts, let host = req.header("host"), !allowed.contains(Self.hostName(host)) {
             return .respond(.error(403, .hostNotAllowed,
@@ -101,6 +115,7 @@ public final class HTTPServer: Sendable {
             r.headers.append(("Allow", allow.joined(separator: ", ")))
             return .respond(r)
         case .found(let route, let params):
+            routeIndex = route.index
             req.pathParams = params
             if let refusal = authorize(req, route.access) { return .respond(refusal) }
             switch route.action {
@@ -164,12 +179,15 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     /// Read buffer shared by this loop's upgraded connections (see HTTPConnection.readUpgraded).
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     var options: HTTPServerOptions { server.options }
+    /// Kept apart so the per-request check does not copy the whole options struct.
+    let observer: (@Sendable (HTTPExchange) -> Void)?
     var workers: DispatchQueue { server.workers }
 
     init(loop: EventLoop, listenFd: Int32, server: HTTPServer) {
         self.loop = loop
         self.listenFd = listenFd
         self.server = server
+        self.observer = server.options.observer
     }
 
     deinit { scratch.deallocate() }
@@ -245,7 +263,9 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
         return true
     }
 
-    func route(_ req: HTTPRequest) -> HTTPServer.RouteOutcome { server.route(req) }
+    func route(_ req: HTTPRequest, routeIndex: inout Int) -> HTTPServer.RouteOutcome {
+        server.route(req, routeIndex: &routeIndex)
+    }
 
     func connectionClosed(_ c: HTTPConnection) {
         if connections.removeValue(forKey: c.fd) != nil {

@@ -15,6 +15,8 @@ public struct Route: Sendable {
     public let pattern: String
     public let access: RouteAccess
     public let action: RouteAction
+    /// Position in `Router.all`: a dense key for per-route counters.
+    public let index: Int
     fileprivate let segments: [Segment]
 
     fileprivate enum Segment: Sendable, Equatable { case literal(String), param(String) }
@@ -39,7 +41,7 @@ public struct Router: Sendable {
         let segs = pattern.split(separator: "/").map { s -> Route.Segment in
             s.hasPrefix("{") && s.hasSuffix("}") ? .param(String(s.dropFirst().dropLast())) : .literal(String(s))
         }
-        let route = Route(method: method, pattern: pattern, access: access, action: action, segments: segs)
+        let route = Route(method: method, pattern: pattern, access: access, action: action, index: all.count, segments: segs)
         all.append(route)
         if segs.contains(where: { if case .param = $0 { return true }; return false }) {
             patterns.append(route)

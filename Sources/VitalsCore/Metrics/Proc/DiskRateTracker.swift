@@ -35,9 +35,13 @@ final class DiskRateTracker {
         return answer
     }
 
+    /// The physical whole disks of one /proc/diskstats reading: what rates and counters cover.
+    func physicalDisks(_ all: [DiskCounters], monotonicNanos now: UInt64) -> [DiskCounters] {
+        all.filter { isPhysical($0.name, now: now) }
+    }
+
     /// Rates of the disks seen in both readings; nil on the first call or when no time passed.
-    func update(_ all: [DiskCounters], monotonicNanos now: UInt64) -> (disks: [DiskRate], total: DiskRate)? {
-        let current = all.filter { isPhysical($0.name, now: now) }
+    func update(physical current: [DiskCounters], monotonicNanos now: UInt64) -> (disks: [DiskRate], total: DiskRate)? {
         defer { previous = current; previousNanos = now }
         guard let before = previousNanos, now > before else { return nil }
         let seconds = Double(now - before) / 1e9

@@ -16,14 +16,17 @@ final class FilesystemReader {
         self.refreshNanos = refreshNanos
     }
 
-    func read(reader: ProcFileReader, monotonicNanos now: UInt64, errors: inout [String]) -> [FilesystemUsage] {
+    /// Throws when the mount table cannot be read; a failed statvfs only adds an error line.
+    /// A failure is cached like a success: a broken /proc is not re-read on every tick.
+    func read(reader: ProcFileReader, monotonicNanos now: UInt64, errors: inout [String]) throws(CollectorError) -> [FilesystemUsage] {
         if let last = lastRead, now >= last, now - last < refreshNanos { return cached }
         lastRead = now
-        cached = readNow(reader: reader, errors: &errors)
+        cached = []
+        cached = try readNow(reader: reader, errors: &errors)
         return cached
     }
 
-    private func readNow(reader: ProcFileReader, errors: inout [String]) -> [FilesystemUsage] {
+    private func readNow(reader: ProcFileReader, errors: inout [String]) throws(CollectorError) -> [FilesystemUsage] {
         var mounts: [MountEntry]?
         var lastError = ""
         for path in mountsPaths {
@@ -33,16 +36,11 @@ final class FilesystemReader {
             }
             if mounts != nil { break }
         }
-        guard let mounts else {
-            errors.append("mounts: \(lastError)")
-            return []
-        }
+        guard let mounts else { throw CollectorError("mounts: \(lastError)") }
         let types: Set<String>
         switch reader.read(filesystemsPath, MountsParser.blockBackedTypes) {
         case .success(let set): types = set
-        case .failure(let e):
-            errors.append("filesystems: \(e.message)")
-            return []
+        case .failure(let e): throw CollectorError("filesystems: \(e.message)")
         }
         var result: [FilesystemUsage] = []
         for mount in MountsParser.realFilesystems(mounts, blockBackedTypes: types) {

@@ -15,6 +15,10 @@ public struct HostReading: Sendable {
     public var uptimeSeconds: Double?
     public var procsRunning: Int?
     public var procsBlocked: Int?
+    /// The kernel's cumulative counters of physical whole disks and of every interface, as
+    /// read this tick: `/metrics` exports them as counters (Prometheus takes rates itself).
+    public var diskCounters: [DiskCounters]?
+    public var netCounters: [NetCounters]?
     /// One short line per reader that failed this tick, e.g. "diskstats: cannot open /proc/diskstats: …".
     public var errors: [String]
 

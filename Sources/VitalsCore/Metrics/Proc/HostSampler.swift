@@ -1,65 +1,45 @@
 import VitalsSupport
-/// The host side of one Sampler tick: reads /proc and /sys, keeps the previous counters,
-/// and returns usage and rates. Used from one thread only (the sampler thread).
+/// The host side of one Sampler tick: runs each collector of its list over one shared file
+/// buffer, times it and records whether it worked, and returns what they read together.
+/// Used from one thread only (the sampler thread).
 public final class HostSampler {
     private let procRoot: String
     private let sysRoot: String
-    private let statPath, loadavgPath, meminfoPath, uptimePath, diskstatsPath, netdevPath: String
     private let reader = ProcFileReader()
-    private let filesystems: FilesystemReader
-    private let disks: DiskRateTracker
-    private let net: NetRateTracker
-    private var previousStat: ProcStat?
+    private let collectors: [any HostCollector]
+    /// How each collector fared on the last `sample`, in list order; updated in place so a
+    /// tick allocates nothing for it unless a reader still holds the previous array.
+    public private(set) var statuses: [CollectorStatus]
 
-    public init(procRoot: String = "/proc", sysRoot: String = "/sys",
-                statfs: @escaping (String) -> FilesystemStat? = HostSampler.systemStatfs) {
+    public convenience init(procRoot: String = "/proc", sysRoot: String = "/sys",
+                            statfs: @escaping (String) -> FilesystemStat? = HostSampler.systemStatfs) {
+        self.init(procRoot: procRoot, sysRoot: sysRoot,
+                  collectors: HostCollectors.standard(procRoot: procRoot, sysRoot: sysRoot, statfs: statfs))
+    }
+
+    init(procRoot: String, sysRoot: String, collectors: [any HostCollector]) {
         self.procRoot = procRoot
         self.sysRoot = sysRoot
-        statPath = procRoot + "/stat"
-        loadavgPath = procRoot + "/loadavg"
-        meminfoPath = procRoot + "/meminfo"
-        uptimePath = procRoot + "/uptime"
-        diskstatsPath = procRoot + "/diskstats"
-        netdevPath = procRoot + "/net/dev"
-        filesystems = FilesystemReader(procRoot: procRoot, statfs: statfs)
-        disks = DiskRateTracker(sysRoot: sysRoot)
-        net = NetRateTracker(sysRoot: sysRoot)
+        self.collectors = collectors
+        statuses = collectors.map { CollectorStatus(name: $0.name, success: true, durationSeconds: 0) }
     }
 
     /// One reading of everything; rates come from deltas against the previous call over
     /// `monotonicNanos` (CLOCK_MONOTONIC, passed in so tests drive it). First call: rates nil.
     public func sample(monotonicNanos now: UInt64) -> HostReading {
         var out = HostReading()
-
-        switch reader.read(statPath, ProcStatParser.parse) {
-        case .success(let stat):
-            if let old = previousStat {
-                out.cpu = CPUUsageCalculator.usage(from: old.total, to: stat.total)
-                out.cores = CPUUsageCalculator.coreUsages(from: old.cores, to: stat.cores)
+        let context = CollectorContext(monotonicNanos: now, files: reader)
+        for (i, collector) in collectors.enumerated() {
+            let started = Clock.monotonicNs()
+            var ok = true
+            do {
+                try collector.collect(into: &out, context: context)
+            } catch {
+                ok = false
+                out.errors.append(error.message)
             }
-            out.onlineCPUs = stat.cores.count
-            out.procsRunning = stat.procsRunning
-            out.procsBlocked = stat.procsBlocked
-            previousStat = stat
-        case .failure(let e):
-            // Keep the old reading: the next good one still yields a (longer-interval) rate.
-            out.errors.append("stat: " + e.message)
-        }
-
-        out.load = value(reader.read(loadavgPath, LoadAverageParser.parse), "loadavg", &out.errors)
-        out.memory = value(reader.read(meminfoPath, MemInfoParser.parse), "meminfo", &out.errors)
-        out.uptimeSeconds = value(reader.read(uptimePath, UptimeParser.parse), "uptime", &out.errors)
-        out.filesystems = filesystems.read(reader: reader, monotonicNanos: now, errors: &out.errors)
-
-        if let counters = value(reader.read(diskstatsPath, DiskStatsParser.parse), "diskstats", &out.errors),
-           let rates = disks.update(counters, monotonicNanos: now) {
-            out.disks = rates.disks
-            out.diskTotal = rates.total
-        }
-        if let counters = value(reader.read(netdevPath, NetDevParser.parse), "net/dev", &out.errors),
-           let rates = net.update(counters, monotonicNanos: now) {
-            out.network = rates.interfaces
-            out.networkTotal = rates.total
+            statuses[i].success = ok
+            statuses[i].durationSeconds = Double(Clock.monotonicNs() &- started) / 1e9
         }
         return out
     }
@@ -80,12 +60,5 @@ public final class HostSampler {
         guard let raw = try? reader.readString(path).get() else { return nil }
         let trimmed = HostInfoParser.trim(Substring(raw))
         return trimmed.isEmpty ? nil : trimmed
-    }
-
-    private func value<T>(_ result: Result<T, ProcReadError>, _ name: String, _ errors: inout [String]) -> T? {
-        switch result {
-        case .success(let v): return v
-        case .failure(let e): errors.append(name + ": " + e.message); return nil
-        }
     }
 }

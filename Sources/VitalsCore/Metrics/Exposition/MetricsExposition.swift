@@ -1,0 +1,74 @@
+import VitalsSupport
+import Synchronization
+/// The snapshot part of `/metrics`: every series of the metric table that has a Prometheus
+/// name, in table order, values in base units.
+public enum MetricsExposition {
+    public static func write(_ s: Snapshot, into w: inout ExpositionWriter, table: [MetricSeries] = MetricTable.all) {
+        for series in table {
+            guard let name = series.prometheusName else { continue }
+            w.family(name, help: series.help, kind: series.kind, unit: series.unit)
+            let scale = series.scale
+            series.forEachSample(in: s) { subject, v in w.sample(subject, v * scale) }
+        }
+    }
+}
+
+/// A part of `/metrics` that is not the snapshot (the daemon's own figures: HTTP, WebSocket),
+/// rendered after the snapshot on every tick.
+public typealias MetricsSection = @Sendable (inout ExpositionWriter) -> Void
+
+/// `/metrics` encoded at most once per tick and format, and served from those bytes until
+/// the next tick: the listener only keeps the snapshot (the tick pays nothing for a page no
+/// one scrapes); the first scrape after a tick renders it, every other scrape of that tick
+/// costs a lock and a reference, like `/api/v1/system/stats`. The daemon's own counters
+/// (requests, WebSocket messages) are read at that render, so they are at most a tick old.
+public final class MetricsCache: SnapshotListener {
+    private struct State {
+        var snapshot: Snapshot
+        var health: SamplerHealth?
+        var prometheus: [UInt8]?
+        var openMetrics: [UInt8]?
+    }
+
+    private let state = Mutex<State?>(nil)
+    private let sections = Mutex<[MetricsSection]>([])
+    private let sampler: (@Sendable () -> SamplerHealth)?
+
+    /// - Parameter samplerHealth: the sampler's health, for the tick figures (the last finished tick's).
+    public init(samplerHealth: (@Sendable () -> SamplerHealth)? = nil) { sampler = samplerHealth }
+
+    public func addSection(_ section: @escaping MetricsSection) { sections.withLock { $0.append(section) } }
+
+    public func snapshotTaken(_ snapshot: Snapshot, json: [UInt8]) {
+        let health = sampler?()
+        state.withLock { $0 = State(snapshot: snapshot, health: health) }
+    }
+
+    /// The exposition of the latest tick in `format`; nil before the first tick. Rendering
+    /// under the lock is deliberate: concurrent first scrapes of a tick wait for one render
+    /// (tens of µs) instead of each doing it.
+    public func bytes(_ format: ExpositionFormat) -> [UInt8]? {
+        let extra = sections.withLock { $0 }
+        return state.withLock { box -> [UInt8]? in
+            guard var s = box else { return nil }
+            if let done = format == .prometheus ? s.prometheus : s.openMetrics { return done }
+            var w = ExpositionWriter(format: format)
+            MetricsExposition.write(s.snapshot, into: &w)
+            if let health = s.health { Self.writeSampler(health, into: &w) }
+            for section in extra { section(&w) }
+            w.finish()
+            if format == .prometheus { s.prometheus = w.bytes } else { s.openMetrics = w.bytes }
+            box = s
+            return w.bytes
+        }
+    }
+
+    static func writeSampler(_ h: SamplerHealth, into w: inout ExpositionWriter) {
+        w.family("vitals_sampler_ticks", help: "Sampler ticks taken since start.", kind: .counter)
+        w.sample(Double(h.ticks))
+        guard h.ticks > 0 else { return }
+        w.family("vitals_sampler_tick_duration_seconds",
+                 help: "How long the last finished tick took: collectors, encoding and listeners.", kind: .gauge, unit: .seconds)
+        w.sample(h.lastCostMicros / 1e6)
+    }
+}

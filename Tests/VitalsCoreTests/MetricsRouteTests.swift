@@ -1,0 +1,120 @@
+import Foundation
+import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
+@testable import VitalsCore
+@testable import VitalsAPI
+
+/// `GET /metrics` through the whole daemon, and the golden file of its whole exposition on
+/// the fixture /proc tree and the fake NVML (like node_exporter's e2e-output.txt): any change
+/// to any series shows in one diff. `VITALS_UPDATE_GOLDEN=1` rewrites the file.
+final class MetricsRouteTests: XCTestCase {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/metrics/e2e-output.txt").path
+
+    /// Families whose values are timings: their sample values are replaced, their lines kept.
+    static let volatile = ["vitals_collector_duration_seconds", "vitals_sampler_tick_duration_seconds",
+                           "vitals_http_request_duration_seconds"]
+
+    static func fixedStatfs(_ path: String) -> FilesystemStat? {
+        switch path {
+        case "/": return FilesystemStat(totalBytes: 100_000_000_000, freeBytes: 40_000_000_000, availableBytes: 35_000_000_000)
+        case "/mnt/My Data": return FilesystemStat(totalBytes: 2_000_000_000_000, freeBytes: 1_000_000_000_000, availableBytes: 1_000_000_000_000)
+        default: return nil
+        }
+    }
+
+    /// Deterministic text: timing values become `<varies>`; everything else is as served.
+    static func normalise(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard !line.hasPrefix("#"), volatile.contains(where: { line.hasPrefix($0) }),
+                  let space = line.lastIndex(of: " ") else { return String(line) }
+            return line[..<space] + " <varies>"
+        }.joined(separator: "\n")
+    }
+
+    private func fixtureDaemon(gpu: Bool) throws -> TestDaemon {
+        var lib: String? = nil
+        if gpu {
+            lib = try NVMLFakeLibrary.path(NVMLFakeLibrary.standard)
+            setenv("FAKE_NVML_SCENARIO", "two", 1)
+            setenv("FAKE_NVML_RUN", UUID().uuidString, 1)
+        }
+        return try TestDaemon(configure: {
+            $0.gpuEnabled = gpu
+            $0.nvmlLibrary = lib
+        }, statfs: Self.fixedStatfs)
+    }
+
+    func testGoldenExpositionOnFixturesAndFakeNVML() throws {
+        let d = try fixtureDaemon(gpu: true)
+        let base: Int64 = 1_700_000_000_000
+        d.app.sampler.tick(wallMs: base, monoNs: 10_000_000_000)
+        // Two requests the HTTP families must count (seen from the next tick on).
+        XCTAssertEqual(try d.get("/api/v1/system/stats").status, 200)
+        XCTAssertEqual(try d.get("/no/such/route").status, 404)
+        d.app.sampler.tick(wallMs: base + 500, monoNs: 10_500_000_000)
+        let r = try d.get("/metrics")
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+        let got = Self.normalise(r.text)
+        if ProcessInfo.processInfo.environment["VITALS_UPDATE_GOLDEN"] == "1" {
+            try got.write(toFile: Self.golden, atomically: true, encoding: .utf8)
+        }
+        let want = try String(contentsOfFile: Self.golden, encoding: .utf8)
+        if got != want {
+            let g = got.split(separator: "\n", omittingEmptySubsequences: false)
+            let w = want.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = zip(g, w).enumerated().first { $0.element.0 != $0.element.1 }
+            XCTFail("""
+                /metrics differs from Tests/Fixtures/metrics/e2e-output.txt (VITALS_UPDATE_GOLDEN=1 rewrites it); \
+                first difference at line \((first?.offset ?? min(g.count, w.count)) + 1): \
+                got \(first.map { "\($0.element.0)" } ?? "\(g.count) lines"), want \(first.map { "\($0.element.1)" } ?? "\(w.count) lines")
+                """)
+        }
+        // What the golden file must hold whatever it was rewritten to.
+        for needle in ["vitals_gpu_utilization_ratio{gpu=\"0\",uuid=\"", "vitals_filesystem_avail_bytes{mountpoint=\"/mnt/My Data\",fstype=\"xfs\",device=\"/dev/nvme0n1p1\"} 1000000000000",
+                       "vitals_network_receive_bytes_total{device=\"eth0\"} 4294967000", "vitals_collector_success{collector=\"nvml\"} 1",
+                       "vitals_http_requests_total{route=\"/api/v1/system/stats\",method=\"GET\",status=\"200\"} 1",
+                       "vitals_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1",
+                       "vitals_disk_read_bytes_total{device=\"sda\"} 10240000"] {
+            XCTAssertTrue(got.contains(needle), "missing \(needle)")
+        }
+    }
+
+    func testOpenMetricsWhenAskedAndRenderedOncePerTick() throws {
+        let d = try fixtureDaemon(gpu: false)
+        let om = try d.get("/metrics", headers: ["Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"])
+        XCTAssertEqual(om.status, 200)
+        XCTAssertEqual(om.headers["content-type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        XCTAssertTrue(om.text.hasSuffix("# EOF\n"))
+        XCTAssertTrue(om.text.contains("# TYPE vitals_network_receive_bytes counter\n# UNIT vitals_network_receive_bytes bytes\n"))
+        XCTAssertFalse(om.text.contains("vitals_gpu_"), "no GPU, no GPU families")
+
+        // Rendered once per tick and format: the second scrape gets the first one's bytes
+        // (its own request is not counted yet); the next tick's render counts all of them.
+        let first = try d.get("/metrics").text
+        XCTAssertTrue(first.contains("vitals_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 1\n"), first)
+        XCTAssertEqual(try d.get("/metrics").text, first)
+        d.app.sampler.tick(wallMs: Clock.wallMs(), monoNs: Clock.monotonicNs())
+        let after = try d.get("/metrics").text
+        XCTAssertTrue(after.contains("vitals_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 3\n"), after)
+        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_count{route=\"/metrics\"} 3\n"))
+        XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_bucket{route=\"/metrics\",le=\"+Inf\"} 3\n"))
+    }
+
+    func testReadTokenNeededWhenReadsAreProtected() throws {
+        let policy = AuthPolicy(adminTokens: [TestDaemon.adminToken], readTokens: [TestDaemon.readToken], readsNeedToken: true)
+        let d = try TestDaemon(auth: policy, statfs: Self.fixedStatfs)
+        XCTAssertEqual(try d.get("/metrics").status, 401)
+        XCTAssertEqual(try d.get("/metrics", headers: ["Authorization": "Bearer wrong"]).status, 401)
+        XCTAssertEqual(try d.get("/metrics", headers: ["Authorization": "Bearer \(TestDaemon.readToken)"]).status, 200)
+    }
+
+    func testHealthListsCollectors() throws {
+        let d = try fixtureDaemon(gpu: false)
+        let collectors = try XCTUnwrap(d.get("/api/v1/system/health").json()["components"]?["sampler"]?["collectors"]?.arrayValue)
+        XCTAssertEqual(collectors.compactMap { $0["name"]?.stringValue }, ["cpu", "loadavg", "meminfo", "uptime", "filesystem", "diskstats", "netdev"])
+        XCTAssertTrue(collectors.allSatisfy { $0["success"]?.boolValue == true })
+    }
+}
