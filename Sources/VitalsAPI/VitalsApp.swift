@@ -74,16 +74,18 @@ public final class VitalsApp: Sendable {
                               host: HostSampler(procRoot: procRoot, sysRoot: sysRoot, statfs: statfs),
                               gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, time: time)
         self.sampler = sampler
-        if let store { sampler.addListener(HistoryListener(store: store)) }
         let seenGPUs = gpuCountSeen
         let hub = TopicHub(time: time)
         self.hub = hub
         let topics = VitalsTopics(hub: hub)
         self.topics = topics
+        // Listeners run in this order on the sampler thread: the WebSocket fan-out first,
+        // since its subscribers' delay counts from the tick; history only queues a batch.
         sampler.onSnapshot { snap, json in
             seenGPUs.noteCount(snap.gpu.devices.count)
             hub.publish(topics.systemStats, data: json, ts: snap.ts)
         }
+        if let store { sampler.addListener(HistoryListener(store: store)) }
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health })
         let http = httpMetrics
         let wsStats = hub.stats
