@@ -101,9 +101,13 @@ public struct AuthPolicy: Sendable {
         return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
     }
 
-    public func authorize(_ req: HTTPRequest, _ access: RouteAccess) -> HTTPResponse? {
-        let presented = Self.bearer(req)
-        switch access {
+    public func authorize(_ req: HTTPRequest, _ context: AuthContext) -> HTTPResponse? {
+        let presented: [UInt8]?
+        switch Self.bearer(req, queryAllowed: context.isUpgrade) {
+        case .failure(let refusal): return refusal.response
+        case .success(let token): presented = token
+        }
+        switch context.access {
         case .read:
             if !readsNeedToken { return nil }
             guard let t = presented else { return Self.unauthorized("this server needs a bearer token for reads") }
@@ -117,15 +121,26 @@ public struct AuthPolicy: Sendable {
         }
     }
 
-    /// `Authorization: Bearer X`, or `?token=X` (browsers cannot set headers on a WebSocket).
-    static func bearer(_ req: HTTPRequest) -> [UInt8]? {
-        if let h = req.header("authorization") {
-            let parts = h.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return Array(parts[1].trimmedWhitespace.utf8) }
-            return []
+    /// `Authorization: Bearer X`; on a WebSocket upgrade also `?token=X` (browsers cannot
+    /// set headers there). Elsewhere a query token is refused, not ignored: it would sit in
+    /// access logs and browser history, and the client should learn to use the header.
+    /// Two Authorization headers are ambiguous (which one did a proxy add?): 400.
+    static func bearer(_ req: HTTPRequest, queryAllowed: Bool) -> Result<[UInt8]?, RefusalResponse> {
+        let headers = req.headerValues("authorization")
+        if headers.count > 1 {
+            return .failure(RefusalResponse(.error(400, .badRequest, "more than one Authorization header")))
         }
-        if req.rawQuery.contains("token="), let t = req.query["token"] { return Array(t.utf8) }
-        return nil
+        let queryToken = req.rawQuery.contains("token=") ? req.query["token"] : nil
+        if queryToken != nil && !queryAllowed {
+            return .failure(RefusalResponse(.error(400, .badRequest,
+                "a token in the query string is accepted only on the WebSocket upgrade; send Authorization: Bearer <token>")))
+        }
+        if let h = headers.first {
+            let parts = h.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return .success(Array(parts[1].trimmedWhitespace.utf8)) }
+            return .success([])
+        }
+        return .success(queryToken.map { Array($0.utf8) })
     }
 
     /// Compares against every token without an early exit on the first differing byte,
@@ -150,4 +165,10 @@ public struct AuthPolicy: Sendable {
         r.headers.append(("WWW-Authenticate", "Bearer realm=\"vitals\""))
         return r
     }
+}
+
+/// A ready answer that refuses a request, as an Error for `Result`.
+struct RefusalResponse: Error {
+    let response: HTTPResponse
+    init(_ r: HTTPResponse) { response = r }
 }

@@ -45,6 +45,9 @@ case .version:
     exit(0)
 case .run(var config):
     Log.setLevel(config.logLevel)
+    if !config.unknownEnvironment.isEmpty {
+        Log.warn("unknown VITALS_* environment variables ignored", ["names": config.unknownEnvironment.joined(separator: ",")])
+    }
     let fdLimit = raiseFileDescriptorLimit()
     // More connections than descriptors would only end in failed accepts; keep headroom
     // for the database, NVML and /proc reads.

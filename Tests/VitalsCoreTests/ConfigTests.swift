@@ -114,4 +114,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(first.adminTokens, second.adminTokens)
         XCTAssertEqual(first.adminTokens.first?.count, 48)
     }
+
+    func testUnknownVitalsEnvironmentVariablesAreReported() throws {
+        let dir = try makeTempDirectory(self)
+        let file = dir.appendingPathComponent("config.json").path
+        try "{}".write(toFile: file, atomically: false, encoding: .utf8)
+        let action = try ConfigLoader.load(arguments: [],
+                                           environment: ["VITALS_SERVER_PROT": "1", "VITALS_SERVER_PORT": "9000",
+                                                         "VITALS_CONFIG": file, "HOME": "/root"])
+        guard case .run(let c) = action else { return XCTFail("not a run") }
+        XCTAssertEqual(c.unknownEnvironment, ["VITALS_SERVER_PROT"])
+        XCTAssertEqual(c.port, 9000)
+    }
 }

@@ -102,15 +102,53 @@ final class DaemonTests: XCTestCase {
         // A non-loopback bind needs tokens for reads; we bind loopback but apply the same policy.
         let d = try TestDaemon()
         let policy = AuthPolicy(adminTokens: [TestDaemon.adminToken], readTokens: [TestDaemon.readToken], readsNeedToken: true)
+        let read = AuthContext(access: .read, isUpgrade: false)
         let req = HTTPRequest(method: "GET", path: "/api/v1/system/stats")
-        XCTAssertEqual(policy.authorize(req, .read)?.status, 401)
+        XCTAssertEqual(policy.authorize(req, read)?.status, 401)
         var withRead = req
         withRead.headers = [("authorization", "Bearer \(TestDaemon.readToken)")]
-        XCTAssertNil(policy.authorize(withRead, .read))
+        XCTAssertNil(policy.authorize(withRead, read))
+        // A query token only on the WebSocket upgrade: elsewhere it ends up in logs.
         var viaQuery = req
         viaQuery.rawQuery = "token=\(TestDaemon.adminToken)"
-        XCTAssertNil(policy.authorize(viaQuery, .read))
+        XCTAssertEqual(policy.authorize(viaQuery, read)?.status, 400)
+        XCTAssertNil(policy.authorize(viaQuery, AuthContext(access: .read, isUpgrade: true)))
+        // Two Authorization headers are ambiguous.
+        var twice = withRead
+        twice.headers.append(("authorization", "Bearer \(TestDaemon.adminToken)"))
+        XCTAssertEqual(policy.authorize(twice, AuthContext(access: .admin, isUpgrade: false))?.status, 400)
         _ = d
+    }
+
+    func testQueryTokenAndDuplicateAuthorizationOverSockets() throws {
+        let d = try TestDaemon()
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 1_000_000_000, withGPU: false)
+        XCTAssertEqual(try d.get("/api/v1/system/stats?token=\(TestDaemon.readToken)").status, 400)
+        let c = try TestHTTPClient(port: d.port)
+        c.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(TestDaemon.readToken)\r\n"
+               + "Authorization: Bearer \(TestDaemon.adminToken)\r\nContent-Length: 0\r\n\r\n")
+        XCTAssertEqual(c.readResponse()?.status, 400)
+        XCTAssertEqual(try d.app.store?.savedSnapshots().count, 0)
+    }
+
+    /// `Expect: 100-continue` from a client without a token gets its 401 before any
+    /// `100 Continue`, so it never uploads; with the token it is invited as before.
+    func testExpectContinueIsRefusedBeforeTheBodyWithoutAToken() throws {
+        let d = try TestDaemon()
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 1_000_000_000, withGPU: false)
+        let body = #"{"label":"x"}"#
+        let anonymous = try TestHTTPClient(port: d.port)
+        anonymous.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                       + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+        XCTAssertEqual(anonymous.readResponse()?.status, 401, "refused at once, not 100")
+        XCTAssertTrue(anonymous.waitForClose())
+        let admin = try TestHTTPClient(port: d.port)
+        admin.send("POST /api/v1/system/stats/save HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                   + "Authorization: Bearer \(TestDaemon.adminToken)\r\nContent-Type: application/json\r\n"
+                   + "Content-Length: \(body.utf8.count)\r\n\r\n")
+        XCTAssertEqual(admin.readResponse()?.status, 100)
+        admin.send(body)
+        XCTAssertEqual(admin.readResponse()?.status, 201)
     }
 
     func testRestartKeepsHistory() throws {

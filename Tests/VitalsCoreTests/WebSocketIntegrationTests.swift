@@ -55,6 +55,14 @@ final class WebSocketIntegrationTests: XCTestCase {
         XCTAssertEqual(r.headers["sec-websocket-version"], "13")
     }
 
+    func testUpgradeOverHTTP10IsRefused() throws {
+        let d = try TestDaemon()
+        let c = try TestHTTPClient(port: d.port)
+        c.send("GET /ws HTTP/1.0\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        XCTAssertEqual(c.readResponse()?.status, 400)
+    }
+
     func testBadKeyGets400() throws {
         let d = try TestDaemon()
         let c = try TestWebSocketClient(port: d.port)

@@ -76,6 +76,9 @@ public enum ConfigLoader {
             throw ConfigError("config \(path): cannot read file (\(String(cString: strerror(errno))))")
         }
 
+        // A misspelt variable (VITALS_SERVER_PROT) would otherwise be silently ignored.
+        let known = Set(ConfigSchema.keys.map(\.envName)).union(["VITALS_CONFIG"])
+        config.unknownEnvironment = environment.keys.filter { $0.hasPrefix("VITALS_") && !known.contains($0) }.sorted()
         for key in ConfigSchema.keys {
             guard let raw = environment[key.envName], let v = key.fromEnv(raw) else { continue }
             try set(key, v, on: &config, shown: "\(key.envName)=\(raw)")

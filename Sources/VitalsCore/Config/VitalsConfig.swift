@@ -34,6 +34,8 @@ public struct VitalsConfig: Sendable, Equatable {
     /// Answers a connection may have waiting for the client to read before its requests
     /// are held back (a pipelining client that does not read cannot grow this).
     public var maxConnectionOutputBytes = 4 * 1024 * 1024
+    /// `VITALS_*` environment variables that name no config key, reported at start.
+    public var unknownEnvironment: [String] = []
 
     // auth
     public var adminTokens: [String] = []

@@ -177,10 +177,19 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             if input.isEmpty { requestStartedMs = nil; break }
             let result = input.withReadable { parser.parse($0) }
             switch result {
-            case .incomplete(let expectsContinue):
+            case .incomplete(let continueFor):
                 if requestStartedMs == nil { requestStartedMs = loop.nowMs }
-                if expectsContinue && !sentContinue {
+                if let head = continueFor, !sentContinue {
                     sentContinue = true
+                    if let refusal = server.refusalBeforeBody(head) {
+                        // Answered without reading the body; the connection cannot be
+                        // reused since the body's bytes may still follow.
+                        input.consume(input.readableCount)
+                        http10 = head.minorVersion == 0
+                        writeResponse(refusal, head: head.method == "HEAD", keepAlive: false, origin: head.header("origin"))
+                        flush()
+                        return
+                    }
                     output.append("HTTP/1.1 100 Continue\r\n\r\n")
                 }
                 flush()

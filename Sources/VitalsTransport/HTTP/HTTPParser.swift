@@ -5,8 +5,9 @@ import VitalsSupport
 /// header block that trickles in byte by byte is not rescanned from the start each time.
 struct HTTPParser {
     enum Result {
-        /// More bytes are needed. `expectsContinue`: the head asked for `100 Continue`.
-        case incomplete(expectsContinue: Bool)
+        /// More bytes are needed. `continueFor`: the head, when it asked for `100 Continue`
+        /// (so the server can refuse it before inviting the body).
+        case incomplete(continueFor: HTTPRequest?)
         case request(HTTPRequest, consumed: Int)
         case failure(status: Int, message: String)
     }
@@ -40,7 +41,7 @@ struct HTTPParser {
                     return .failure(status: 431, message: "request head is larger than \(maxHeaderBytes) bytes")
                 }
                 scanFrom = max(skip, buf.count - 3)
-                return .incomplete(expectsContinue: false)
+                return .incomplete(continueFor: nil)
             }
             if end > maxHeaderBytes {
                 return .failure(status: 431, message: "request head is larger than \(maxHeaderBytes) bytes")
@@ -52,18 +53,18 @@ struct HTTPParser {
                 head = (parsed.request, end + 4, parsed.body, parsed.expectsContinue)
             }
         }
-        guard let h = head else { return .incomplete(expectsContinue: false) }
+        guard let h = head else { return .incomplete(continueFor: nil) }
         switch h.body {
         case .none:
             return finish(h.request, consumed: h.headLength)
         case .length(let n):
-            guard buf.count - h.headLength >= n else { return .incomplete(expectsContinue: h.expectsContinue) }
+            guard buf.count - h.headLength >= n else { return .incomplete(continueFor: h.expectsContinue ? h.request : nil) }
             var req = h.request
             req.body = Array(buf[h.headLength..<(h.headLength + n)])
             return finish(req, consumed: h.headLength + n)
         case .chunked:
             switch decodeChunked(UnsafeBufferPointer(rebasing: buf[h.headLength...])) {
-            case .incomplete: return .incomplete(expectsContinue: h.expectsContinue)
+            case .incomplete: return .incomplete(continueFor: h.expectsContinue ? h.request : nil)
             case .failure(let status, let message): return .failure(status: status, message: message)
             case .complete(let body, let used):
                 var req = h.request

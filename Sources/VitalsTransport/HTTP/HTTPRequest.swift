@@ -24,6 +24,11 @@ public struct HTTPRequest: Sendable {
         return nil
     }
 
+    /// Every value of a header, one per header line (for headers that must not repeat).
+    public func headerValues(_ lowerName: String) -> [String] {
+        headers.filter { $0.name == lowerName }.map(\.value)
+    }
+
     /// All values of a header joined with ", ", as RFC 9110 allows for list headers.
     public func headerList(_ lowerName: String) -> String? {
         let values = headers.filter { $0.name == lowerName }.map(\.value)

@@ -36,8 +36,16 @@ public struct HTTPExchange: Sendable {
     public var durationNs: UInt64
 }
 
-/// Decides whether a request may use a route; returns the refusal (401/403) or nil.
-public typealias Authorizer = @Sendable (HTTPRequest, RouteAccess) -> HTTPResponse?
+/// What the authorizer is told about the route a request matched.
+public struct AuthContext: Sendable {
+    public var access: RouteAccess
+    /// A WebSocket upgrade: the one place a token may travel in the query string
+    /// (browsers cannot set headers on a WebSocket); elsewhere it would end up in logs.
+    public var isUpgrade: Bool
+}
+
+/// Decides whether a request may use a route; returns the refusal (400/401/403) or nil.
+public typealias Authorizer = @Sendable (HTTPRequest, AuthContext) -> HTTPResponse?
 
 /// The HTTP/1.1 server: one or more epoll loops, each with its own SO_REUSEPORT listener
 /// and the connections it accepted.
@@ -96,28 +104,51 @@ public final class HTTPServer: Sendable {
         case upgrade(responseHead: [UInt8], makeProtocol: @Sendable (UpgradedTransport) -> UpgradedProtocol)
     }
 
-    /// Routing, CORS preflight and auth, shared by every loop. `routeIndex` is set to the
-    /// matched route's index in `Router.all` (left alone when none matched).
-    func route(_ request: HTTPRequest, routeIndex: inout Int) -> RouteOutcome {
+    /// Host, route and auth checks: the matched route, or the answer that refuses the request.
+    private enum Admission { case route(Route, HTTPRequest), refuse(HTTPResponse) }
+
+    private func admit(_ request: HTTPRequest, routeIndex: inout Int) -> Admission {
         var req = request
         if let allowed = options.allowedHosts, let host = req.header("host"), !allowed.contains(Self.hostName(host)) {
-            return .respond(.error(403, .hostNotAllowed,
-                                   "Host \(host) is not one this server answers to; add it to server.allowed_hosts if it is yours"))
+            return .refuse(.error(403, .hostNotAllowed,
+                                  "Host \(host) is not one this server answers to; add it to server.allowed_hosts if it is yours"))
         }
         if req.method == "OPTIONS" {
-            return .respond(options(req))
+            return .refuse(options(req))
         }
         switch router.match(method: req.method, path: req.path) {
         case .notFound:
-            return .respond(.error(404, .notFound, "no route for \(req.path)"))
+            return .refuse(.error(404, .notFound, "no route for \(req.path)"))
         case .methodNotAllowed(let allow):
             var r = HTTPResponse.error(405, .methodNotAllowed, "\(req.method) is not allowed on \(req.path); allowed: \(allow.joined(separator: ", "))")
             r.headers.append(("Allow", allow.joined(separator: ", ")))
-            return .respond(r)
+            return .refuse(r)
         case .found(let route, let params):
             routeIndex = route.index
             req.pathParams = params
-            if let refusal = authorize(req, route.access) { return .respond(refusal) }
+            var isUpgrade = false
+            if case .upgrade = route.action { isUpgrade = true }
+            if let refusal = authorize(req, AuthContext(access: route.access, isUpgrade: isUpgrade)) { return .refuse(refusal) }
+            return .route(route, req)
+        }
+    }
+
+    /// The answer to a request head that asked for `100 Continue`, when it is refused
+    /// anyway (unknown route, no token): the client must not send its body for nothing,
+    /// and an unauthenticated client must not be invited to upload.
+    func refusalBeforeBody(_ head: HTTPRequest) -> HTTPResponse? {
+        var ignored = -1
+        if case .refuse(let r) = admit(head, routeIndex: &ignored) { return r }
+        return nil
+    }
+
+    /// Routing, CORS preflight and auth, shared by every loop. `routeIndex` is set to the
+    /// matched route's index in `Router.all` (left alone when none matched).
+    func route(_ request: HTTPRequest, routeIndex: inout Int) -> RouteOutcome {
+        switch admit(request, routeIndex: &routeIndex) {
+        case .refuse(let r):
+            return .respond(r)
+        case .route(let route, let req):
             switch route.action {
             case .inline(let h): return .respond(h(req))
             case .worker(let h): return .worker(req, h)
@@ -266,6 +297,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     func route(_ req: HTTPRequest, routeIndex: inout Int) -> HTTPServer.RouteOutcome {
         server.route(req, routeIndex: &routeIndex)
     }
+
+    func refusalBeforeBody(_ head: HTTPRequest) -> HTTPResponse? { server.refusalBeforeBody(head) }
 
     func connectionClosed(_ c: HTTPConnection) {
         if connections.removeValue(forKey: c.fd) != nil {

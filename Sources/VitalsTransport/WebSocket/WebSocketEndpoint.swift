@@ -6,6 +6,11 @@ public enum WebSocketEndpoint {
     /// Handshake checks (400/426), then the Origin check (403). Auth already ran in the router.
     public static func upgradeDecision(_ req: HTTPRequest, corsOrigins: Set<String>,
                                 make: @escaping @Sendable (UpgradedTransport) -> UpgradedProtocol) -> UpgradeDecision {
+        // RFC 6455 4.1: the opening handshake is an HTTP/1.1 request; a 1.0 client cannot
+        // keep the connection it asks to upgrade.
+        guard req.minorVersion >= 1 else {
+            return .reject(.error(400, .badHandshake, "a WebSocket upgrade needs HTTP/1.1"))
+        }
         switch WebSocketHandshake.validate(method: req.method, headers: { req.headerList($0.lowercased()) }) {
         case .failure(let e):
             var resp = HTTPResponse.error(e.status, e.status == 426 ? .upgradeRequired : .badHandshake, e.message)
