@@ -14,5 +14,7 @@ extension ErrorCode {
     public static let historyUnavailable = ErrorCode(rawValue: "history_unavailable")
     public static let historyQueryFailed = ErrorCode(rawValue: "history_query_failed")
     public static let noSampleYet = ErrorCode(rawValue: "no_sample_yet")
+    /// A client past its rate limit (state-changing requests, failed authentications).
+    public static let tooManyRequests = ErrorCode(rawValue: "too_many_requests")
     public static let saveFailed = ErrorCode(rawValue: "save_failed")
 }

@@ -146,7 +146,9 @@ public final class VitalsApp: Sendable {
         http.install(routes: router.all.map(\.pattern))
         o.observer = { http.record($0) }
         let auth = self.auth
-        let server = HTTPServer(options: o, router: router, authorize: { auth.authorize($0, $1) })
+        let limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
+                                authFailuresPerMinute: config.authFailuresPerMinute, time: time)
+        let server = HTTPServer(options: o, router: router, authorize: { limits.authorize($0, $1, policy: auth) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
         return port

@@ -53,16 +53,28 @@ enum OpenAPIDocument {
     /// Declared answers plus the shared ones, by status.
     static func responses(_ spec: RouteSpec, readsNeedToken: Bool) -> [ResponseSpec] {
         var out = spec.responses
+        // A status already declared gains the shared codes, so the document lists every
+        // `error.code` a status can carry.
         func addError(_ status: Int, _ text: String, _ codes: ErrorCode...) {
-            if !out.contains(where: { $0.status == status }) {
+            if let i = out.firstIndex(where: { $0.status == status }) {
+                if case .error(let known) = out[i].content {
+                    let merged = known + codes.filter { c in !known.contains { $0.rawValue == c.rawValue } }
+                    out[i] = ResponseSpec(status: status, description: out[i].description, content: .error(merged))
+                }
+            } else {
                 out.append(ResponseSpec(status: status, description: text, content: .error(codes)))
             }
         }
         if spec.body != nil { addError(400, "the body is not valid JSON", .malformedJSON) }
         if needsToken(spec, readsNeedToken: readsNeedToken) {
+            addError(400, "two Authorization headers, or a token in the query string off a WebSocket upgrade", .badRequest)
             addError(401, "no bearer token, or an unknown one", .unauthorized)
+            addError(429, "too many failed authentications from this client; see Retry-After", .tooManyRequests)
         }
-        if spec.access == .admin { addError(403, "a read token cannot change state", .forbidden) }
+        if spec.access == .admin {
+            addError(403, "a read token cannot change state", .forbidden)
+            addError(429, "too many state-changing requests from this client; see Retry-After", .tooManyRequests)
+        }
         if spec.hasInput { addError(422, "a parameter or the body is well formed but not accepted; details name the field", .invalidParameter, .invalidBody) }
         return out.sorted { $0.status < $1.status }
     }

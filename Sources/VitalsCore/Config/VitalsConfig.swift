@@ -34,6 +34,9 @@ public struct VitalsConfig: Sendable, Equatable {
     /// Answers a connection may have waiting for the client to read before its requests
     /// are held back (a pipelining client that does not read cannot grow this).
     public var maxConnectionOutputBytes = 4 * 1024 * 1024
+    /// Per client address; 0 turns the limit off.
+    public var adminRequestsPerMinute = 1200
+    public var authFailuresPerMinute = 10
     /// `VITALS_*` environment variables that name no config key, reported at start.
     public var unknownEnvironment: [String] = []
 
