@@ -72,7 +72,8 @@ public final class VitalsApp: Sendable {
         processTable = ProcessTable(procRoot: procRoot, time: time)
         let sampler = Sampler(intervalMs: config.samplingIntervalMs,
                               host: HostSampler(procRoot: procRoot, sysRoot: sysRoot, statfs: statfs),
-                              gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs, time: time)
+                              gpu: gpu, gpuProcessIntervalMs: config.gpuProcessIntervalMs,
+                              gpuPower: PCIPowerReader(sysRoot: sysRoot), time: time)
         self.sampler = sampler
         let seenGPUs = gpuCountSeen
         let hub = TopicHub(time: time)

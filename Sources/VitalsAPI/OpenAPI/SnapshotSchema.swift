@@ -50,6 +50,7 @@ enum SnapshotSchema {
 
     static let gpuDevice = Schema.object([
         "index": int, "name": strOrNull, "uuid": strOrNull, "pci_bus_id": strOrNull,
+        "state": .oneOf(["active", "asleep"]),
         "utilization": .object(["gpu": num, "memory": num]),
         "memory": .object(["total": intOrNull, "used": intOrNull, "free": intOrNull, "reserved": intOrNull, "percent": num]),
         "temperature_c": num, "fan_percent": num,

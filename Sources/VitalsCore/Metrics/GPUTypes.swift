@@ -33,6 +33,9 @@ public struct GPUDevice: Sendable, Equatable {
     public var memClockMaxMHz: Int?
     public var performanceState: Int?       // 0 (P0, fastest) ... 15
     public var processes: [GPUProcess]?     // nil when the list could not be read
+    /// Suspended by runtime power management: not sampled (NVML would wake it); the live
+    /// figures are unknown and the static ones are from its last reading.
+    public var asleep = false
 
     public init(index: Int) { self.index = index }
 

@@ -35,6 +35,8 @@ public final class Sampler: @unchecked Sendable {
     public let latest = LatestSnapshot()
     private let host: HostSampler
     private let makeGPUReader: (@Sendable () -> NVMLReader)?
+    /// PCI power states from sysfs, so sleeping GPUs are not woken by NVML.
+    private let gpuPower: PCIPowerReader?
     private var gpuReader: NVMLReader?
     private let gpuProcessIntervalMs: Int64
     private let listeners = Mutex<[any SnapshotListener]>([])
@@ -50,8 +52,9 @@ public final class Sampler: @unchecked Sendable {
     private var loggedGPUState: String?
 
     public init(intervalMs: Int, host: HostSampler, gpu: (@Sendable () -> NVMLReader)?, gpuProcessIntervalMs: Int,
-                time: any TimeSource = SystemTime()) {
+                gpuPower: PCIPowerReader? = nil, time: any TimeSource = SystemTime()) {
         self.intervalMs = intervalMs
+        self.gpuPower = gpuPower
         self.time = time
         self.host = host
         self.makeGPUReader = gpu
@@ -166,6 +169,6 @@ public final class Sampler: @unchecked Sendable {
         guard let reader = gpuReader else { return initialGPUStatus }
         let refresh = lastGPUProcessesMs.map { wallMs - $0 >= gpuProcessIntervalMs || wallMs < $0 } ?? true
         if refresh { lastGPUProcessesMs = wallMs }
-        return reader.sample(includeProcesses: refresh)
+        return reader.sample(includeProcesses: refresh, power: gpuPower?.read(monotonicMs: time.monotonicMs()) ?? [])
     }
 }

@@ -179,6 +179,7 @@ public enum GPUJSON {
         w.field("name", d.name)
         w.field("uuid", d.uuid)
         w.field("pci_bus_id", d.pciBusId)
+        w.field("state", d.asleep ? "asleep" : "active")
         w.key("utilization"); w.beginObject()
         w.field("gpu", d.utilizationGPU, decimals: 1)
         w.field("memory", d.utilizationMemory, decimals: 1)

@@ -49,6 +49,10 @@ static char run_token[128];
 static int initialized;
 static int inits_in_run;
 static long device_calls;
+/* Calls per device index: a sleeping GPU must not be asked anything. */
+static int calls_per_device[2];
+EXPORT int fake_nvml_device0_calls(void) { return calls_per_device[0]; }
+EXPORT int fake_nvml_device1_calls(void) { return calls_per_device[1]; }
 static long lost_after = -1;
 static int bigbuf_calls;
 
@@ -85,6 +89,7 @@ static nvmlReturn_t enter(nvmlDevice_t d) {
     if (!initialized) return ERR_UNINITIALIZED;
     if (d != &devices[0] && d != &devices[1]) return ERR_INVALID_ARGUMENT;
     device_calls++;
+    calls_per_device[d == &devices[0] ? 0 : 1]++;
     if (lost_after >= 0 && device_calls > lost_after) return ERR_GPU_IS_LOST;
     return OK;
 }

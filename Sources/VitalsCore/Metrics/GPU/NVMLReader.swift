@@ -25,6 +25,8 @@ public final class NVMLReader {
     private(set) var openAttempts = 0
     /// Last process list per GPU index, served on ticks that skip the costly query.
     private var lastProcesses: [Int: [GPUProcess]] = [:]
+    /// Last reading of each GPU by index: a sleeping GPU is shown with these facts.
+    private var lastDevices: [Int: GPUDevice] = [:]
 
     /// - Parameters:
     ///   - libraryPath: nil loads `libnvidia-ml.so.1` from the linker's search path.
@@ -39,11 +41,15 @@ public final class NVMLReader {
     deinit { shutdown() }
 
     /// Samples every GPU; process lists only when `includeProcesses` (they are the costly
-    /// call). Otherwise each GPU carries the list read last time, if any.
-    public func sample(includeProcesses: Bool) -> GPUStatus {
+    /// call). Otherwise each GPU carries the list read last time, if any. `power` is the
+    /// PCI power state from sysfs (empty when unknown): a GPU known to be asleep is not
+    /// asked anything, and when every NVIDIA GPU sleeps NVML is not called at all.
+    public func sample(includeProcesses: Bool, power: [PCIGPUPower] = []) -> GPUStatus {
+        let asleep = Set(power.filter(\.asleep).map(\.address))
+        if !power.isEmpty && asleep.count == power.count { return sleepingStatus(power) }
         guard let library = ready() else { return .unavailable(reason: lastReason) }
         do throws(NVMLFailure) {
-            let devices = try readDevices(library, includeProcesses: includeProcesses)
+            let devices = try readDevices(library, includeProcesses: includeProcesses, asleep: asleep)
             return .available(driverVersion: system.driver, cudaDriverVersion: system.cuda,
                               nvmlVersion: system.nvml, devices: devices)
         } catch {
@@ -58,6 +64,30 @@ public final class NVMLReader {
     public func shutdown() {
         endSession()
         library = nil
+    }
+
+    /// Every GPU asleep: the last facts of each (or what sysfs knows, before the first
+    /// reading), without a single NVML call.
+    private func sleepingStatus(_ power: [PCIGPUPower]) -> GPUStatus {
+        var devices: [GPUDevice] = []
+        for (position, p) in power.enumerated() {
+            let known = lastDevices.values.first { $0.pciBusId.map(PCIGPUPower.normalize) == p.address }
+            var d = known.map(Self.asleep) ?? GPUDevice(index: position)
+            if known == nil { d.pciBusId = p.address; d.asleep = true }
+            devices.append(d)
+        }
+        devices.sort { $0.index < $1.index }
+        return .available(driverVersion: system.driver, cudaDriverVersion: system.cuda, nvmlVersion: system.nvml, devices: devices)
+    }
+
+    /// A GPU's static facts (name, uuid, bus, memory total, limits), its live figures unknown.
+    static func asleep(_ d: GPUDevice) -> GPUDevice {
+        var s = GPUDevice(index: d.index)
+        s.name = d.name; s.uuid = d.uuid; s.pciBusId = d.pciBusId
+        s.memoryTotal = d.memoryTotal; s.powerLimitWatts = d.powerLimitWatts
+        s.smClockMaxMHz = d.smClockMaxMHz; s.memClockMaxMHz = d.memClockMaxMHz
+        s.asleep = true
+        return s
     }
 
     /// nvmlShutdown, keeping the library loaded for the next nvmlInit.
@@ -103,7 +133,7 @@ public final class NVMLReader {
 
     // MARK: reading
 
-    private func readDevices(_ lib: NVMLLibrary, includeProcesses: Bool) throws(NVMLFailure) -> [GPUDevice] {
+    private func readDevices(_ lib: NVMLLibrary, includeProcesses: Bool, asleep: Set<String>) throws(NVMLFailure) -> [GPUDevice] {
         var count: UInt32 = 0
         let rc = cnvml_device_count(lib.handle, &count)
         guard rc == NVMLCode.success else {
@@ -114,6 +144,12 @@ public final class NVMLReader {
         var devices: [GPUDevice] = []
         devices.reserveCapacity(Int(count))
         for index in 0..<count {
+            // Known to sleep (its bus id from an earlier reading): not woken for a sample.
+            if let known = lastDevices[Int(index)], let bus = known.pciBusId,
+               asleep.contains(PCIGPUPower.normalize(busId: bus)) {
+                devices.append(Self.asleep(known))
+                continue
+            }
             var raw = cnvml_device_sample()
             _ = cnvml_device_sample(lib.handle, index, &raw)
             if let bad = raw.firstLifecycleError {
@@ -129,6 +165,7 @@ public final class NVMLReader {
                     device.processes = lastProcesses[Int(index)]
                 }
             }
+            lastDevices[Int(index)] = device
             devices.append(device)
         }
         return devices
