@@ -6,7 +6,13 @@ RELEASE := .build/release/vitals
 # and the binary runs on machines without a toolchain (sqlite and libc stay shared).
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: deps build release run test conformance bench clean
+# `make install` paths; DESTDIR stages into another root (packaging, tests).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /etc/systemd/system
+DESTDIR    ?=
+
+.PHONY: deps build release run test conformance bench clean install uninstall
 
 deps:
 	@./scripts/deps.sh
@@ -25,13 +31,33 @@ test: deps
 
 # Debian's prometheus package gives the real promtool and Prometheus the checks run.
 conformance: release
-	@./scripts/deps.sh prometheus
+	@./scripts/deps.sh prometheus systemd
 	@./scripts/conformance.sh
 
 bench: deps
 	@./scripts/deps.sh wrk
 	$(SWIFT) build $(RELEASE_FLAGS)
 	@./scripts/bench.sh
+
+# The binary, the systemd unit (pointing at them), and a default config that is never
+# overwritten: an edited /etc/vitals/config.json survives every reinstall.
+install: release
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSCONFDIR)/vitals"
+	install -m 0755 $(RELEASE) "$(DESTDIR)$(PREFIX)/bin/vitals"
+	sed -e 's#/usr/local/bin/vitals#$(PREFIX)/bin/vitals#' -e 's#/etc/vitals/config.json#$(SYSCONFDIR)/vitals/config.json#' \
+	    deploy/vitals.service > "$(DESTDIR)$(UNITDIR)/vitals.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/vitals.service"
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/vitals/config.json" ]; then \
+	    echo "install: keeping the existing $(SYSCONFDIR)/vitals/config.json"; \
+	else \
+	    install -m 0644 deploy/config.json "$(DESTDIR)$(SYSCONFDIR)/vitals/config.json"; \
+	fi
+	@echo "install: done; now: systemctl daemon-reload && systemctl enable --now vitals"
+
+# Removes what install put there except the config and the data (/var/lib/vitals).
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/vitals" "$(DESTDIR)$(UNITDIR)/vitals.service"
+	@echo "uninstall: kept $(SYSCONFDIR)/vitals/config.json and the data directory; remove them by hand if wanted"
 
 clean:
 	rm -rf .build

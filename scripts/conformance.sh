@@ -3,7 +3,8 @@
 # free port and a throw-away data dir, runs the Autobahn Testsuite against /ws/echo (passes
 # only on `autobahn: 0 failed of N`), checks /metrics with promtool and a real Prometheus
 # (scripts/prometheus-check.sh), with GPU series from the fake NVML when a C compiler can
-# build it, then schemathesis against the daemon's own OpenAPI document (0 failures).
+# build it, then schemathesis against the daemon's own OpenAPI document (0 failures), and
+# the systemd unit with systemd-analyze (verify, security) plus make install/uninstall.
 # Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,4 +69,5 @@ fi
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the Prometheus checks:" >&2; tail -20 "$LOG" >&2; exit 1; }
 ./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }
-echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures)"
+./scripts/systemd-check.sh || { echo "conformance: FAILED (systemd unit or make install)" >&2; exit 1; }
+echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures; systemd unit ok)"

@@ -9,6 +9,7 @@ command -v cc >/dev/null 2>&1 || command -v clang >/dev/null 2>&1 || need+=(gcc)
 for pkg in "$@"; do
     case "$pkg" in
         wrk) command -v wrk >/dev/null 2>&1 || need+=(wrk) ;;
+        systemd) command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) ;;
         prometheus) { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || need+=(prometheus) ;;
         *) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
     esac

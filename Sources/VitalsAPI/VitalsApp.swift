@@ -28,6 +28,7 @@ public final class VitalsApp: Sendable {
     /// Requests by route, method and status, and their durations, counted by the HTTP server.
     let httpMetrics = HTTPMetrics()
     private let serverBox = Mutex<HTTPServer?>(nil)
+    private let watchdogBox = Mutex<SystemdWatchdog?>(nil)
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -152,11 +153,43 @@ public final class VitalsApp: Sendable {
         let server = HTTPServer(options: o, router: router, authorize: { limits.authorize($0, $1, policy: auth) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
+        if let (socket, periodMs) = SystemdWatchdog.periodFromEnvironment() {
+            startWatchdog(socketPath: socket, periodMs: periodMs, port: port)
+        }
         return port
+    }
+
+    /// Pings systemd's watchdog while the sampler ticks (see SystemdWatchdog).
+    public func startWatchdog(socketPath: String, periodMs: Int64, port: Int) {
+        let sampler = self.sampler, time = self.time, hub = self.hub
+        let dog = SystemdWatchdog(socketPath: socketPath, periodMs: periodMs, isTicking: {
+            let h = sampler.health
+            guard let last = h.lastTickWallMs else { return false }
+            return time.wallMs() - last <= Int64(h.intervalMs) * 3 + 250
+        }, status: {
+            Self.statusLine(port: port, snapshot: sampler.latest.value?.snapshot, webSocketClients: hub.stats.open)
+        })
+        watchdogBox.withLock { $0?.stop(); $0 = dog }
+        dog.start()
+    }
+
+    /// The one line `systemctl status vitals` shows.
+    static func statusLine(port: Int, snapshot: Snapshot?, webSocketClients: Int) -> String {
+        var parts = ["serving on port \(port)"]
+        switch snapshot?.gpu {
+        case .available(_, _, _, let devices)?: parts.append("\(devices.count) GPU\(devices.count == 1 ? "" : "s")")
+        case .unavailable(let reason)?: parts.append("no GPU (\(reason))")
+        case nil: break
+        }
+        if let cpu = snapshot?.reading.cpu?.percent { parts.append("CPU \(Int(cpu.rounded()))%") }
+        if let mem = snapshot?.reading.memory?.percent { parts.append("RAM \(Int(mem.rounded()))%") }
+        parts.append("\(webSocketClients) WebSocket client\(webSocketClients == 1 ? "" : "s")")
+        return parts.joined(separator: "; ")
     }
 
     /// Stops serving, stops the sampler, and writes what history is still pending.
     public func stop() {
+        watchdogBox.withLock { $0 }?.stop()
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
         store?.close()

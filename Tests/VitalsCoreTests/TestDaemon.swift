@@ -17,7 +17,7 @@ final class TestDaemon {
 
     init(procRoot: String = ProcFixtures.path("proc-basic"), sysRoot: String = ProcFixtures.path("sys-basic"),
          dataDir: String? = nil, samplerThread: Bool = false, auth: AuthPolicy? = nil,
-         configure: (inout VitalsConfig) -> Void = { _ in },
+         time: any TimeSource = SystemTime(), configure: (inout VitalsConfig) -> Void = { _ in },
          statfs: @escaping (String) -> FilesystemStat? = HostSampler.systemStatfs) throws {
         var c = VitalsConfig()
         c.port = 0
@@ -29,7 +29,7 @@ final class TestDaemon {
         configure(&c)
         config = c
         Log.setLevel(c.logLevel)
-        app = try VitalsApp(config: c, procRoot: procRoot, sysRoot: sysRoot, auth: auth, statfs: statfs)
+        app = try VitalsApp(config: c, procRoot: procRoot, sysRoot: sysRoot, time: time, auth: auth, statfs: statfs)
         port = try app.start(samplerThread: samplerThread)
     }
 
