@@ -88,7 +88,8 @@ public final class VitalsApp: Sendable {
             hub.publish(topics.systemStats, data: json, ts: snap.ts)
         }
         if let store { sampler.addListener(HistoryListener(store: store)) }
-        metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health })
+        metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
+                               compat: Set(config.metricsCompat.compactMap(MetricsCompat.init(rawValue:))))
         let http = httpMetrics
         let wsStats = hub.stats
         metrics.addSection { w in http.write(into: &w) }

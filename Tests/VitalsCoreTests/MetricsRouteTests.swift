@@ -33,7 +33,7 @@ final class MetricsRouteTests: XCTestCase {
         }.joined(separator: "\n")
     }
 
-    private func fixtureDaemon(gpu: Bool) throws -> TestDaemon {
+    private func fixtureDaemon(gpu: Bool, compat: [String] = []) throws -> TestDaemon {
         var lib: String? = nil
         if gpu {
             lib = try NVMLFakeLibrary.path(NVMLFakeLibrary.standard)
@@ -43,6 +43,7 @@ final class MetricsRouteTests: XCTestCase {
         return try TestDaemon(configure: {
             $0.gpuEnabled = gpu
             $0.nvmlLibrary = lib
+            $0.metricsCompat = compat
         }, statfs: Self.fixedStatfs)
     }
 
@@ -80,6 +81,30 @@ final class MetricsRouteTests: XCTestCase {
                        "vitals_disk_read_bytes_total{device=\"sda\"} 10240000"] {
             XCTAssertTrue(got.contains(needle), "missing \(needle)")
         }
+    }
+
+    /// `metrics.compat`: node_exporter's and dcgm-exporter's own names, labels and units,
+    /// so their dashboards work unchanged; off by default.
+    func testCompatSeriesUnderTheOtherExportersNames() throws {
+        let plain = try fixtureDaemon(gpu: false)
+        plain.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 10_000_000_000)
+        XCTAssertFalse(try plain.get("/metrics").text.contains("node_"), "off unless asked for")
+
+        let d = try fixtureDaemon(gpu: true, compat: ["node_exporter", "dcgm"])
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 10_000_000_000)
+        let text = try d.get("/metrics").text
+        for needle in [
+            "# TYPE node_cpu_seconds_total counter", "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} ",
+            "node_memory_MemAvailable_bytes 10240000000", "node_memory_MemTotal_bytes 16384000000", "node_load1 0.52",
+            "node_filesystem_avail_bytes{device=\"/dev/nvme0n1p1\",fstype=\"xfs\",mountpoint=\"/mnt/My Data\"} 1000000000000",
+            "node_network_receive_bytes_total{device=\"eth0\"} 4294967000", "node_disk_read_bytes_total{device=\"sda\"} 10240000",
+            "DCGM_FI_DEV_FB_USED{gpu=\"0\",UUID=\"GPU-00000000-1111-2222-3333-444444444444\",device=\"nvidia0\",modelName=\"NVIDIA GeForce RTX 4090\"",
+            "DCGM_FI_DEV_GPU_UTIL{gpu=\"1\"", "DCGM_FI_DEV_SM_CLOCK{gpu=\"0\"",
+        ] {
+            XCTAssertTrue(text.contains(needle), "missing \(needle)")
+        }
+        // MiB as dcgm-exporter reports: the 4090 fixture holds 8 GiB.
+        XCTAssertTrue(text.contains("Hostname=\"") && text.contains("} 8192\n"), "FB_USED in MiB")
     }
 
     func testOpenMetricsWhenAskedAndRenderedOncePerTick() throws {

@@ -120,6 +120,8 @@ enum ConfigSchema {
         ConfigKind.int("server.port", 0...65535) { $0.port = $1 },
         ConfigKind.int("server.io_threads", 1...64) { $0.ioThreads = $1 },
         ConfigKind.stringList("server.allowed_hosts", "host names without port, like \"vitals.lan\"", { !$0.isEmpty && !$0.contains(":") && !$0.contains("/") && !$0.contains(" ") || $0.hasPrefix("[") }) { $0.allowedHosts = $1 },
+        ConfigKind.stringList("metrics.compat", "names from: " + MetricsCompat.allCases.map(\.rawValue).joined(separator: ", "),
+                              { MetricsCompat(rawValue: $0) != nil }) { $0.metricsCompat = $1 },
         ConfigKind.stringList("server.cors_origins", "origins like \"http://host:port\"", { isOrigin($0) }) { $0.corsOrigins = $1 },
 
         ConfigKind.string("storage.data_dir", "must be a non-empty directory path") { $0.dataDir = $1 ?? "./data" },

@@ -16,6 +16,7 @@ final class CPUCollector: HostCollector {
             out.cores = CPUUsageCalculator.coreUsages(from: old.cores, to: stat.cores)
         }
         out.onlineCPUs = stat.cores.count
+        out.coreTimes = stat.cores
         out.procsRunning = stat.procsRunning
         out.procsBlocked = stat.procsBlocked
         previous = stat

@@ -33,9 +33,15 @@ public final class MetricsCache: SnapshotListener {
     private let state = Mutex<State?>(nil)
     private let sections = Mutex<[MetricsSection]>([])
     private let sampler: (@Sendable () -> SamplerHealth)?
+    private let compat: Set<MetricsCompat>
 
-    /// - Parameter samplerHealth: the sampler's health, for the tick figures (the last finished tick's).
-    public init(samplerHealth: (@Sendable () -> SamplerHealth)? = nil) { sampler = samplerHealth }
+    /// - Parameters:
+    ///   - samplerHealth: the sampler's health, for the tick figures (the last finished tick's).
+    ///   - compat: other exporters' series to add (`metrics.compat`).
+    public init(samplerHealth: (@Sendable () -> SamplerHealth)? = nil, compat: Set<MetricsCompat> = []) {
+        sampler = samplerHealth
+        self.compat = compat
+    }
 
     public func addSection(_ section: @escaping MetricsSection) { sections.withLock { $0.append(section) } }
 
@@ -54,6 +60,7 @@ public final class MetricsCache: SnapshotListener {
             if let done = format == .prometheus ? s.prometheus : s.openMetrics { return done }
             var w = ExpositionWriter(format: format)
             MetricsExposition.write(s.snapshot, into: &w)
+            if !compat.isEmpty { CompatExposition.write(s.snapshot, sets: compat, into: &w) }
             if let health = s.health { Self.writeSampler(health, into: &w) }
             for section in extra { section(&w) }
             w.finish()

@@ -19,6 +19,8 @@ public struct HostReading: Sendable {
     /// read this tick: `/metrics` exports them as counters (Prometheus takes rates itself).
     public var diskCounters: [DiskCounters]?
     public var netCounters: [NetCounters]?
+    /// Cumulative CPU time of each online core (clock ticks), for node_exporter's counters.
+    public var coreTimes: [CoreTimes]?
     /// One short line per reader that failed this tick, e.g. "diskstats: cannot open /proc/diskstats: …".
     public var errors: [String]
 
