@@ -36,7 +36,7 @@ public struct AuthPolicy: Sendable {
             var st = stat()
             if lstat(path, &st) == 0 {
                 // Ours and well-formed, or a clear error: never replaced, never followed.
-                admin = try readTokenFile(path)
+                admin = try readTokenFile(path, what: "admin token file")
                 guard !admin.isEmpty else {
                     throw ConfigError("\(path) holds no token; delete it and a new one is generated")
                 }
@@ -54,27 +54,27 @@ public struct AuthPolicy: Sendable {
 
     /// One token per line; blank lines and `#` comments skipped. A symbolic link, a file of
     /// another owner, and group/other access are refused.
-    static func readTokenFile(_ path: String) throws(ConfigError) -> [String] {
+    static func readTokenFile(_ path: String, what: String = "auth.token_file") throws(ConfigError) -> [String] {
         var st = stat()
         guard lstat(path, &st) == 0 else {
-            throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
+            throw ConfigError("config: \(what) = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw ConfigError("config: auth.token_file = \"\(path)\": must be a regular file, not a symbolic link or anything else")
+            throw ConfigError("config: \(what) = \"\(path)\": must be a regular file, not a symbolic link or anything else")
         }
         guard st.st_uid == geteuid() else {
-            throw ConfigError("config: auth.token_file = \"\(path)\": owned by uid \(st.st_uid), not by this daemon's uid \(geteuid())")
+            throw ConfigError("config: \(what) = \"\(path)\": owned by uid \(st.st_uid), not by this daemon's uid \(geteuid())")
         }
         guard st.st_mode & 0o077 == 0 else {
-            throw ConfigError("config: auth.token_file = \"\(path)\": must not be readable by group or others (chmod 600)")
+            throw ConfigError("config: \(what) = \"\(path)\": must not be readable by group or others (chmod 600)")
         }
         guard let bytes = SmallFile.read(path, maxBytes: 16 << 20) else {
-            throw ConfigError("config: auth.token_file = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
+            throw ConfigError("config: \(what) = \"\(path)\": cannot read (\(String(cString: strerror(errno))))")
         }
         let tokens = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { $0.trimmedWhitespace }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         for t in tokens where t.count < 16 {
-            throw ConfigError("config: auth.token_file = \"\(path)\": every token must have at least 16 characters")
+            throw ConfigError("config: \(what) = \"\(path)\": every token must have at least 16 characters")
         }
         return tokens
     }

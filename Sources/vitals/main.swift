@@ -33,18 +33,29 @@ let action: LaunchAction
 do {
     action = try ConfigLoader.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment)
 } catch {
-    fail(error.description)
+    // check-config promises exit 1 for an invalid config; the daemon's usage errors are 2.
+    fail(error.description, code: CommandLine.arguments.dropFirst().first == "check-config" ? 1 : 2)
 }
 
 switch action {
 case .help:
     print(ConfigLoader.usage)
     exit(0)
+case .commandHelp(let text):
+    print(text)
+    exit(0)
+case .checkConfig(let config):
+    Commands.checkConfig(config)
+case .token(let config, let rotate):
+    Commands.token(config, rotate: rotate)
+case .status(let config):
+    Commands.status(config)
 case .version:
     print("vitals \(VitalsApp.version)")
     exit(0)
 case .run(var config):
     Log.setLevel(config.logLevel)
+    Log.setFormat(config.logFormat)
     if !config.unknownEnvironment.isEmpty {
         Log.warn("unknown VITALS_* environment variables ignored", ["names": config.unknownEnvironment.joined(separator: ",")])
     }

@@ -6,18 +6,61 @@ public enum LaunchAction: Equatable, Sendable {
     case run(VitalsConfig)
     case help
     case version
+    /// `vitals check-config`: the effective config, secrets masked.
+    case checkConfig(VitalsConfig)
+    /// `vitals token [--rotate]`: the admin token file.
+    case token(VitalsConfig, rotate: Bool)
+    /// `vitals status`: a one-screen summary from the running daemon.
+    case status(VitalsConfig)
+    /// `vitals COMMAND --help`.
+    case commandHelp(String)
+}
+
+/// The subcommands besides serving, each with its one-screen help.
+public enum VitalsCommand: String, Sendable, CaseIterable {
+    case serve, checkConfig = "check-config", token, status
+
+    public var help: String {
+        switch self {
+        case .serve: return ConfigLoader.usage
+        case .checkConfig: return """
+            Usage: vitals check-config [--config PATH] [options]
+
+            Loads the config as the daemon would (defaults < config.json < VITALS_* environment
+            < flags), validates it, and prints the effective config as JSON with tokens masked.
+            Exit status 0 when valid; 1 with a one-line error naming the key otherwise.
+            The options are the daemon's (see vitals --help).
+            """
+        case .token: return """
+            Usage: vitals token [--rotate] [--config PATH] [--data-dir PATH]
+
+            Prints the admin token from <data_dir>/admin.token (generated on the daemon's
+            first start when no admin token is configured). --rotate writes a new one (0600)
+            and prints it; a running daemon reads it on its next start or SIGHUP.
+            """
+        case .status: return """
+            Usage: vitals status [--config PATH] [--listen HOST:PORT]
+
+            Asks the running daemon (at the config's address) for its health and latest
+            snapshot and prints one screen: status and score, CPU, RAM, disks, each GPU, and
+            the warnings with what to do. Exit status 0 when it answered, 1 otherwise.
+            """
+        }
+    }
 }
 
 /// Builds the config from, in rising precedence: defaults, config.json, `VITALS_*`
 /// environment variables, command-line flags. Any bad value stops start-up with one line.
 public enum ConfigLoader {
     public static let usage = """
-    Usage: vitals [options]
+    Usage: vitals [serve] [options]
+           vitals check-config | token [--rotate] | status   (each with --help)
 
       --config PATH       config file (default: ./config.json when present)
       --listen HOST:PORT  listen address (also HOST or :PORT)
       --data-dir PATH     where the SQLite database lives (created if missing)
       --log-level LEVEL   debug, info, warn or error
+      --log-format FMT    text (key=value lines) or json (one object per line, for journald)
       --help              show this help
       --version           print the version
 
@@ -25,7 +68,34 @@ public enum ConfigLoader {
     VITALS_SERVER_PORT, storage.retention.raw is VITALS_STORAGE_RETENTION_RAW, and so on.
     """
 
-    public static func load(arguments: [String], environment: [String: String]) throws(ConfigError) -> LaunchAction {
+    public static func load(arguments allArguments: [String], environment: [String: String]) throws(ConfigError) -> LaunchAction {
+        // `vitals [COMMAND] [options]`: no command, or `serve`, runs the daemon.
+        var command = VitalsCommand.serve
+        var arguments = allArguments
+        if let first = arguments.first, !first.hasPrefix("-") {
+            guard let c = VitalsCommand(rawValue: first) else {
+                throw ConfigError("unknown command \(first); commands: " + VitalsCommand.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            command = c
+            arguments.removeFirst()
+        }
+        var rotate = false
+        if command == .token, let i = arguments.firstIndex(of: "--rotate") {
+            rotate = true
+            arguments.remove(at: i)
+        }
+        if command != .serve && (arguments.contains("--help") || arguments.contains("-h")) { return .commandHelp(command.help) }
+        let action = try loadServe(arguments: arguments, environment: environment)
+        guard case .run(let config) = action else { return action }
+        switch command {
+        case .serve: return action
+        case .checkConfig: return .checkConfig(config)
+        case .token: return .token(config, rotate: rotate)
+        case .status: return .status(config)
+        }
+    }
+
+    static func loadServe(arguments: [String], environment: [String: String]) throws(ConfigError) -> LaunchAction {
         var configPath: String? = nil
         var explicitConfig = false
         var flagValues: [(String, JSONValue)] = []
@@ -50,6 +120,7 @@ public enum ConfigLoader {
             case "--config": configPath = try take(); explicitConfig = true
             case "--data-dir": flagValues.append(("storage.data_dir", .string(try take())))
             case "--log-level": flagValues.append(("log.level", .string(try take())))
+            case "--log-format": flagValues.append(("log.format", .string(try take())))
             case "--listen":
                 let v = try take()
                 guard let (host, port) = splitListen(v) else {
@@ -155,6 +226,56 @@ public enum ConfigLoader {
             guard let p = Int(parts[1]) else { return nil }
             return (parts[0].isEmpty ? nil : String(parts[0]), p)
         default: return (s, nil) // a bare IPv6 address; validated later
+        }
+    }
+
+    /// The effective config as config.json would hold it, in the schema's order, tokens
+    /// masked (`vitals check-config`).
+    public static func effectiveJSON(_ c: VitalsConfig, maskSecrets: Bool = true) -> String {
+        var root = Node()
+        for key in ConfigSchema.keys {
+            var value = key.get(c)
+            if maskSecrets, key.path == "auth.admin_tokens" || key.path == "auth.read_tokens", case .array(let a) = value {
+                value = .array(a.map { _ in .string("<masked>") })
+            }
+            root.insert(key.path.split(separator: ".").map(String.init), value)
+        }
+        var out = ""
+        root.write(into: &out, indent: "")
+        return out
+    }
+
+    /// An ordered tree of config sections.
+    private struct Node {
+        var children: [(String, Node)] = []
+        var value: JSONValue? = nil
+
+        mutating func insert(_ path: [String], _ v: JSONValue) {
+            guard let head = path.first else { value = v; return }
+            if let i = children.firstIndex(where: { $0.0 == head }) {
+                children[i].1.insert(Array(path.dropFirst()), v)
+            } else {
+                var n = Node()
+                n.insert(Array(path.dropFirst()), v)
+                children.append((head, n))
+            }
+        }
+
+        func write(into out: inout String, indent: String) {
+            if let value { out += Self.render(value); return }
+            out += "{\n"
+            for (i, (k, n)) in children.enumerated() {
+                out += indent + "  " + Self.render(.string(k)) + ": "
+                n.write(into: &out, indent: indent + "  ")
+                out += i == children.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        }
+
+        static func render(_ v: JSONValue) -> String {
+            var w = JSONWriter()
+            w.json(v)
+            return String(decoding: w.bytes, as: UTF8.self)
         }
     }
 }

@@ -14,6 +14,8 @@ struct ConfigKey: Sendable {
     let apply: @Sendable (inout VitalsConfig, JSONValue) -> Bool
     /// Reads the same setting from an environment string (VITALS_SERVER_PORT=...).
     let fromEnv: @Sendable (String) -> JSONValue?
+    /// The effective value, as config.json would hold it (`vitals check-config`).
+    let get: @Sendable (VitalsConfig) -> JSONValue
 
     var envName: String {
         "VITALS_" + path.uppercased().map { $0 == "." ? "_" : $0 }.map(String.init).joined()
@@ -22,20 +24,21 @@ struct ConfigKey: Sendable {
 
 /// Builders for the kinds of value config.json holds.
 enum ConfigKind {
-    static func int(_ path: String, _ range: ClosedRange<Int>, _ set: @escaping @Sendable (inout VitalsConfig, Int) -> Void) -> ConfigKey {
+    static func int(_ path: String, _ range: ClosedRange<Int>, _ field: WritableKeyPath<VitalsConfig, Int> & Sendable) -> ConfigKey {
         ConfigKey(path: path, allowed: "must be an integer from \(range.lowerBound) to \(range.upperBound)",
                   apply: { c, v in
                       guard let i = v.intValue, range.contains(i) else { return false }
-                      set(&c, i); return true
+                      c[keyPath: field] = i; return true
                   },
-                  fromEnv: { s in Double(s).map(JSONValue.number) ?? .string(s) })
+                  fromEnv: { s in Double(s).map(JSONValue.number) ?? .string(s) },
+                  get: { .number(Double($0[keyPath: field])) })
     }
 
-    static func bool(_ path: String, _ set: @escaping @Sendable (inout VitalsConfig, Bool) -> Void) -> ConfigKey {
+    static func bool(_ path: String, _ field: WritableKeyPath<VitalsConfig, Bool> & Sendable) -> ConfigKey {
         ConfigKey(path: path, allowed: "must be true or false",
                   apply: { c, v in
                       guard let b = v.boolValue else { return false }
-                      set(&c, b); return true
+                      c[keyPath: field] = b; return true
                   },
                   fromEnv: { s in
                       switch s.lowercased() {
@@ -43,11 +46,13 @@ enum ConfigKind {
                       case "false", "0", "no", "off": return .bool(false)
                       default: return .string(s)
                       }
-                  })
+                  },
+                  get: { .bool($0[keyPath: field]) })
     }
 
     static func string(_ path: String, _ allowed: String, nullable: Bool = false,
                        _ valid: @escaping @Sendable (String) -> Bool = { !$0.isEmpty },
+                       get: @escaping @Sendable (VitalsConfig) -> String?,
                        _ set: @escaping @Sendable (inout VitalsConfig, String?) -> Void) -> ConfigKey {
         ConfigKey(path: path, allowed: allowed + (nullable ? " (or null)" : ""),
                   apply: { c, v in
@@ -55,11 +60,12 @@ enum ConfigKind {
                       guard let s = v.stringValue, valid(s) else { return false }
                       set(&c, s); return true
                   },
-                  fromEnv: { s in nullable && (s.isEmpty || s == "null") ? .null : .string(s) })
+                  fromEnv: { s in nullable && (s.isEmpty || s == "null") ? .null : .string(s) },
+                  get: { c in get(c).map(JSONValue.string) ?? .null })
     }
 
     static func stringList(_ path: String, _ allowed: String, _ valid: @escaping @Sendable (String) -> Bool,
-                           _ set: @escaping @Sendable (inout VitalsConfig, [String]) -> Void) -> ConfigKey {
+                           _ field: WritableKeyPath<VitalsConfig, [String]> & Sendable) -> ConfigKey {
         ConfigKey(path: path, allowed: "must be a list of " + allowed,
                   apply: { c, v in
                       guard let a = v.arrayValue else { return false }
@@ -68,15 +74,16 @@ enum ConfigKind {
                           guard let s = item.stringValue, valid(s) else { return false }
                           out.append(s)
                       }
-                      set(&c, out); return true
+                      c[keyPath: field] = out; return true
                   },
                   fromEnv: { s in
                       .array(s.split(separator: ",").map { .string(String($0).trimmedWhitespace) })
-                  })
+                  },
+                  get: { .array($0[keyPath: field].map(JSONValue.string)) })
     }
 
     /// "90s", "30m", "6h", "7d" (or a number of seconds), within `range` ms.
-    static func duration(_ path: String, _ range: ClosedRange<Int64>, _ set: @escaping @Sendable (inout VitalsConfig, Int64) -> Void) -> ConfigKey {
+    static func duration(_ path: String, _ range: ClosedRange<Int64>, _ field: WritableKeyPath<VitalsConfig, Int64> & Sendable) -> ConfigKey {
         ConfigKey(path: path, allowed: "must be a duration like \"90s\", \"30m\", \"6h\" or \"7d\" from \(formatDuration(range.lowerBound)) to \(formatDuration(range.upperBound))",
                   apply: { c, v in
                       let ms: Int64?
@@ -86,9 +93,10 @@ enum ConfigKind {
                       default: ms = nil
                       }
                       guard let ms, range.contains(ms) else { return false }
-                      set(&c, ms); return true
+                      c[keyPath: field] = ms; return true
                   },
-                  fromEnv: { .string($0) })
+                  fromEnv: { .string($0) },
+                  get: { .string(formatDuration($0[keyPath: field])) })
     }
 
     static func parseDuration(_ s: String) -> Int64? {
@@ -116,46 +124,49 @@ enum ConfigKind {
 /// Every key config.json may hold. An unknown key is an error (a typo must not be ignored).
 enum ConfigSchema {
     static let keys: [ConfigKey] = [
-        ConfigKind.string("server.listen", "must be an IPv4/IPv6 address or \"localhost\"", { isListenAddress($0) }) { $0.listenAddress = $1 ?? "127.0.0.1" },
-        ConfigKind.int("server.port", 0...65535) { $0.port = $1 },
-        ConfigKind.int("server.io_threads", 1...64) { $0.ioThreads = $1 },
-        ConfigKind.stringList("server.allowed_hosts", "host names without port, like \"vitals.lan\"", { !$0.isEmpty && !$0.contains(":") && !$0.contains("/") && !$0.contains(" ") || $0.hasPrefix("[") }) { $0.allowedHosts = $1 },
+        ConfigKind.string("server.listen", "must be an IPv4/IPv6 address or \"localhost\"", { isListenAddress($0) }, get: { $0.listenAddress }) { $0.listenAddress = $1 ?? "127.0.0.1" },
+        ConfigKind.int("server.port", 0...65535, \.port),
+        ConfigKind.int("server.io_threads", 1...64, \.ioThreads),
+        ConfigKind.stringList("server.allowed_hosts", "host names without port, like \"vitals.lan\"", { !$0.isEmpty && !$0.contains(":") && !$0.contains("/") && !$0.contains(" ") || $0.hasPrefix("[") }, \.allowedHosts),
         ConfigKind.stringList("metrics.compat", "names from: " + MetricsCompat.allCases.map(\.rawValue).joined(separator: ", "),
-                              { MetricsCompat(rawValue: $0) != nil }) { $0.metricsCompat = $1 },
-        ConfigKind.stringList("server.cors_origins", "origins like \"http://host:port\"", { isOrigin($0) }) { $0.corsOrigins = $1 },
+                              { MetricsCompat(rawValue: $0) != nil }, \.metricsCompat),
+        ConfigKind.stringList("server.cors_origins", "origins like \"http://host:port\"", { isOrigin($0) }, \.corsOrigins),
 
-        ConfigKind.string("storage.data_dir", "must be a non-empty directory path") { $0.dataDir = $1 ?? "./data" },
-        ConfigKind.string("storage.database_file", "must be a non-empty file name or path") { $0.databaseFile = $1 ?? "vitals.db" },
-        ConfigKind.duration("storage.retention.raw", 60_000...(31 * 86_400_000)) { $0.retentionRawMs = $1 },
-        ConfigKind.duration("storage.retention.10s", 3_600_000...(366 * 86_400_000)) { $0.retention10sMs = $1 },
-        ConfigKind.duration("storage.retention.5m", 86_400_000...(3660 * 86_400_000)) { $0.retention5mMs = $1 },
+        ConfigKind.string("storage.data_dir", "must be a non-empty directory path", get: { $0.dataDir }) { $0.dataDir = $1 ?? "./data" },
+        ConfigKind.string("storage.database_file", "must be a non-empty file name or path", get: { $0.databaseFile }) { $0.databaseFile = $1 ?? "vitals.db" },
+        ConfigKind.duration("storage.retention.raw", 60_000...(31 * 86_400_000), \.retentionRawMs),
+        ConfigKind.duration("storage.retention.10s", 3_600_000...(366 * 86_400_000), \.retention10sMs),
+        ConfigKind.duration("storage.retention.5m", 86_400_000...(3660 * 86_400_000), \.retention5mMs),
 
-        ConfigKind.int("sampling.interval_ms", 100...60_000) { $0.samplingIntervalMs = $1 },
-        ConfigKind.bool("gpu.enabled") { $0.gpuEnabled = $1 },
-        ConfigKind.string("gpu.nvml_library", "must be a library file name or path", nullable: true) { $0.nvmlLibrary = $1 },
-        ConfigKind.int("gpu.process_interval_ms", 500...600_000) { $0.gpuProcessIntervalMs = $1 },
+        ConfigKind.int("sampling.interval_ms", 100...60_000, \.samplingIntervalMs),
+        ConfigKind.bool("gpu.enabled", \.gpuEnabled),
+        ConfigKind.string("gpu.nvml_library", "must be a library file name or path", nullable: true, get: { $0.nvmlLibrary }) { $0.nvmlLibrary = $1 },
+        ConfigKind.int("gpu.process_interval_ms", 500...600_000, \.gpuProcessIntervalMs),
 
-        ConfigKind.int("limits.max_connections", 16...1_000_000) { $0.maxConnections = $1 },
-        ConfigKind.int("limits.max_header_bytes", 1024...1_048_576) { $0.maxHeaderBytes = $1 },
-        ConfigKind.int("limits.max_body_bytes", 1024...67_108_864) { $0.maxBodyBytes = $1 },
-        ConfigKind.int("limits.header_timeout_ms", 100...600_000) { $0.headerTimeoutMs = $1 },
-        ConfigKind.int("limits.keepalive_timeout_ms", 100...3_600_000) { $0.keepAliveTimeoutMs = $1 },
-        ConfigKind.int("limits.max_connection_output_bytes", 16_384...268_435_456) { $0.maxConnectionOutputBytes = $1 },
-        ConfigKind.int("limits.admin_requests_per_minute", 0...1_000_000) { $0.adminRequestsPerMinute = $1 },
-        ConfigKind.int("limits.auth_failures_per_minute", 0...1_000_000) { $0.authFailuresPerMinute = $1 },
+        ConfigKind.int("limits.max_connections", 16...1_000_000, \.maxConnections),
+        ConfigKind.int("limits.max_header_bytes", 1024...1_048_576, \.maxHeaderBytes),
+        ConfigKind.int("limits.max_body_bytes", 1024...67_108_864, \.maxBodyBytes),
+        ConfigKind.int("limits.header_timeout_ms", 100...600_000, \.headerTimeoutMs),
+        ConfigKind.int("limits.keepalive_timeout_ms", 100...3_600_000, \.keepAliveTimeoutMs),
+        ConfigKind.int("limits.max_connection_output_bytes", 16_384...268_435_456, \.maxConnectionOutputBytes),
+        ConfigKind.int("limits.admin_requests_per_minute", 0...1_000_000, \.adminRequestsPerMinute),
+        ConfigKind.int("limits.auth_failures_per_minute", 0...1_000_000, \.authFailuresPerMinute),
 
-        ConfigKind.stringList("auth.admin_tokens", "tokens of at least 16 characters", { $0.count >= 16 }) { $0.adminTokens = $1 },
-        ConfigKind.stringList("auth.read_tokens", "tokens of at least 16 characters", { $0.count >= 16 }) { $0.readTokens = $1 },
-        ConfigKind.string("auth.token_file", "must be a path to a 0600 file with one token per line", nullable: true) { $0.tokenFile = $1 },
-        ConfigKind.bool("auth.open_reads") { $0.openReads = $1 },
+        ConfigKind.stringList("auth.admin_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.adminTokens),
+        ConfigKind.stringList("auth.read_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.readTokens),
+        ConfigKind.string("auth.token_file", "must be a path to a 0600 file with one token per line", nullable: true, get: { $0.tokenFile }) { $0.tokenFile = $1 },
+        ConfigKind.bool("auth.open_reads", \.openReads),
 
-        ConfigKind.string("log.level", "must be one of debug, info, warn, error", { LogLevel(name: $0) != nil }) { $0.logLevel = LogLevel(name: $1 ?? "") ?? .info },
+        ConfigKind.string("log.level", "must be one of debug, info, warn, error", { LogLevel(name: $0) != nil }, get: { $0.logLevel.name }) { $0.logLevel = LogLevel(name: $1 ?? "") ?? .info },
 
-        ConfigKind.bool("websocket.echo_endpoint") { $0.wsEchoEndpoint = $1 },
-        ConfigKind.int("websocket.ping_interval_ms", 1000...3_600_000) { $0.wsPingIntervalMs = $1 },
-        ConfigKind.int("websocket.pong_timeout_ms", 500...600_000) { $0.wsPongTimeoutMs = $1 },
-        ConfigKind.int("websocket.max_message_bytes", 125...16_777_216) { $0.wsMaxMessageBytes = $1 },
-        ConfigKind.int("websocket.max_queued_events", 1...1_000_000) { $0.wsMaxQueuedEvents = $1 },
+        ConfigKind.string("log.format", "must be text or json", { LogFormat(rawValue: $0) != nil },
+                          get: { $0.logFormat.rawValue }) { $0.logFormat = LogFormat(rawValue: $1 ?? "") ?? .text },
+
+        ConfigKind.bool("websocket.echo_endpoint", \.wsEchoEndpoint),
+        ConfigKind.int("websocket.ping_interval_ms", 1000...3_600_000, \.wsPingIntervalMs),
+        ConfigKind.int("websocket.pong_timeout_ms", 500...600_000, \.wsPongTimeoutMs),
+        ConfigKind.int("websocket.max_message_bytes", 125...16_777_216, \.wsMaxMessageBytes),
+        ConfigKind.int("websocket.max_queued_events", 1...1_000_000, \.wsMaxQueuedEvents),
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

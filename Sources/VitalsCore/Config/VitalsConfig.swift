@@ -34,6 +34,7 @@ public struct VitalsConfig: Sendable, Equatable {
     /// Answers a connection may have waiting for the client to read before its requests
     /// are held back (a pipelining client that does not read cannot grow this).
     public var maxConnectionOutputBytes = 4 * 1024 * 1024
+    public var logFormat: LogFormat = .text
     /// Other exporters' series added to /metrics (`node_exporter`, `dcgm`).
     public var metricsCompat: [String] = []
     /// Per client address; 0 turns the limit off.
