@@ -15,4 +15,6 @@ extension ErrorCode {
     public static let historyQueryFailed = ErrorCode(rawValue: "history_query_failed")
     public static let noSampleYet = ErrorCode(rawValue: "no_sample_yet")
     public static let saveFailed = ErrorCode(rawValue: "save_failed")
+    /// `apply-preset` refused: the preset's peak fits no GPU (409; `force=true` overrides).
+    public static let presetDoesNotFit = ErrorCode(rawValue: "preset_does_not_fit")
 }
