@@ -69,8 +69,8 @@ enum AdvisorJSON {
             let l = c.levels(r)!
             let unit = r == "gpu_temperature" ? "celsius" : "percent"
             w.key(r); w.beginObject()
-            w.field("warning_\(unit)", l.warning, decimals: 1)
-            w.field("critical_\(unit)", l.critical, decimals: 1)
+            w.field("warning_\(unit)", l.warning, decimals: 6)
+            w.field("critical_\(unit)", l.critical, decimals: 6)
             w.endObject()
         }
         w.field("max_concurrent_jobs", c.maxConcurrentJobs)
