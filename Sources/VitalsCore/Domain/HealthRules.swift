@@ -53,9 +53,6 @@ public enum HealthRules {
         HealthRule(id: "gpu_memory_high", metric: "vitals_gpu_memory_used_ratio", warning: 85, critical: 95, penalty: 5,
                    message: "GPU {subject} VRAM {value}% used",
                    suggestion: "a new job may not fit: see GET /api/v1/optimization/recommendations, or apply model offload with POST /api/v1/optimization/apply-preset/memory_efficient"),
-        HealthRule(id: "cpu_busy", metric: "vitals_cpu_busy_ratio", warning: 90, critical: 98, penalty: 5,
-                   message: "CPU {value}% busy",
-                   suggestion: "something else is competing for the CPU; see GET /api/v1/system/processes?sort=cpu"),
     ]
 
     /// One warning per rule and subject at or above its level. A rule naming no series

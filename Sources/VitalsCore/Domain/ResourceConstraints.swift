@@ -49,7 +49,9 @@ public struct ResourceConstraints: Sendable, Equatable {
 }
 
 extension HealthRules {
-    /// Health's rules with the operator's levels in place of the built-in ones.
+    /// Health's rules with the operator's levels in place of the built-in ones. CPU has no
+    /// health rule: one busy 500 ms tick is normal under generation and would flap health;
+    /// the resource check reads the CPU levels.
     public static func rules(for c: ResourceConstraints) -> [HealthRule] {
         defaults.map { rule in
             var r = rule
@@ -58,7 +60,6 @@ extension HealthRules {
             case "disk_full": r.warning = c.disk.warning; r.critical = c.disk.critical
             case "gpu_hot": r.warning = c.gpuTemperature.warning; r.critical = c.gpuTemperature.critical
             case "gpu_memory_high": r.warning = c.vram.warning; r.critical = c.vram.critical
-            case "cpu_busy": r.warning = c.cpu.warning; r.critical = c.cpu.critical
             default: break
             }
             return r
