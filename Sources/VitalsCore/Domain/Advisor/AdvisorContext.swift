@@ -37,6 +37,37 @@ public struct AdvisorContext: Sendable {
 
     /// The GPU with the most free memory: where a new job would go.
     public var roomiestGPU: GPUMemory? { gpus.max { $0.freeBytes < $1.freeBytes } }
+
+    /// A GPU's memory in use now, percent of total; nil when it could not be read.
+    func usedPercent(_ index: Int) -> Double? {
+        guard let g = gpus.first(where: { $0.index == index }), g.totalBytes > 0 else { return nil }
+        return Double(g.usedBytes) / Double(g.totalBytes) * 100
+    }
+
+    /// Other processes hold a GiB or more on a GPU that is past the VRAM warning level.
+    func crowdedByOthers(_ d: GPUDevice) -> Bool {
+        d.processMemoryBytes >= 1 << 30 && (usedPercent(d.index) ?? 0) >= constraints.vram.warning
+    }
+
+    /// The fastest preset (other than the current settings, when asked) whose peak fits `budget`.
+    func fastestPreset(fitting budget: UInt64, excludingCurrent: Bool)
+        -> (preset: OptimizationPreset, settings: OptimizationSettings, estimate: VRAMEstimate)? {
+        OptimizationPresets.all.lazy.map { p in
+            let s = p.applied(to: self.settings)
+            return (preset: p, settings: s, estimate: VRAMEstimator.estimate(self.workload, s))
+        }.filter { !(excludingCurrent && $0.settings == self.settings) && $0.estimate.peakBytes <= budget }
+         .min { $0.estimate.relativeTime < $1.estimate.relativeTime }
+    }
+}
+
+extension GPUDevice {
+    /// GPU memory the listed processes hold (those whose figure NVML reports).
+    var processMemoryBytes: UInt64 { (processes ?? []).compactMap(\.usedMemoryBytes).reduce(0, +) }
+    /// Drawing 98 % or more of the power limit: the clocks are being held back.
+    var atPowerLimit: Bool {
+        guard let p = powerWatts, let l = powerLimitWatts, l > 0 else { return false }
+        return p >= l * 0.98
+    }
 }
 
 /// One GPU's memory over time, from the history database.

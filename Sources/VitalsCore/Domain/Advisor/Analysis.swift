@@ -26,14 +26,11 @@ public enum Analysis {
         }
         let tenth = (g?.totalBytes ?? 0) / 10
         let roomy = budget > tenth ? budget - tenth : 0
-        let candidates = OptimizationPresets.all.map { p -> (String, OptimizationSettings, VRAMEstimate) in
-            let s = p.applied(to: c.settings); return (p.id, s, VRAMEstimator.estimate(c.workload, s))
-        }
-        let recommended = candidates.filter { $0.2.peakBytes <= roomy }.min { $0.2.relativeTime < $1.2.relativeTime }
+        let recommended = c.fastestPreset(fitting: roomy, excludingCurrent: false)
         // Efficiency: the recommended settings' time over the current; full when none fits either.
         let efficiency: Int
         if let r = recommended, e.peakBytes <= budget {
-            efficiency = Int((min(1, r.2.relativeTime / e.relativeTime) * 30).rounded())
+            efficiency = Int((min(1, r.estimate.relativeTime / e.relativeTime) * 30).rounded())
         } else {
             efficiency = e.peakBytes <= budget ? 30 : 0
         }
@@ -44,16 +41,12 @@ public enum Analysis {
                 if pct >= c.constraints.vram.critical { stability -= 15 } else if pct >= c.constraints.vram.warning { stability -= 8 }
             }
             if let t = d.temperatureC, t >= c.constraints.gpuTemperature.warning { stability -= 7 }
-            if let p = d.powerWatts, let l = d.powerLimitWatts, l > 0, p >= l * 0.98 { stability -= 4 }
-            if (d.processes ?? []).compactMap(\.usedMemoryBytes).reduce(0, +) >= 1 << 30,
-               let g = c.gpus.first(where: { $0.index == d.index }), g.totalBytes > 0,
-               Double(g.usedBytes) / Double(g.totalBytes) * 100 >= c.constraints.vram.warning {
-                stability -= 8
-            }
+            if d.atPowerLimit { stability -= 4 }
+            if c.crowdedByOthers(d) { stability -= 8 }
         }
         stability = max(0, stability)
         return AdvisorAnalysis(score: headroom + efficiency + stability, headroom: headroom, efficiency: efficiency,
                                stability: stability, current: c.settings, currentEstimate: e,
-                               recommended: recommended.map { ($0.0, $0.1, $0.2) })
+                               recommended: recommended.map { ($0.preset.id, $0.settings, $0.estimate) })
     }
 }

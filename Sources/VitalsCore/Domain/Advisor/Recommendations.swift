@@ -25,20 +25,12 @@ public enum Recommendations {
         func savings(_ s: OptimizationSettings) -> Int64 {
             Int64(clamping: peak) - Int64(clamping: VRAMEstimator.estimate(c.workload, s).peakBytes)
         }
-        /// The fastest preset whose peak fits `budget`, other than the current settings.
-        func fastestFitting(_ budget: UInt64) -> (OptimizationPreset, OptimizationSettings, VRAMEstimate)? {
-            OptimizationPresets.all.lazy.map { p -> (OptimizationPreset, OptimizationSettings, VRAMEstimate) in
-                let s = p.applied(to: c.settings); return (p, s, VRAMEstimator.estimate(c.workload, s))
-            }.filter { $0.1 != c.settings && $0.2.peakBytes <= budget }
-             .min { $0.2.relativeTime < $1.2.relativeTime }
-        }
-
         if let g = c.roomiestGPU {
             let budget = min(g.freeBytes, cap ?? .max)
             let figures: [(String, Double?)] = [("estimated_peak_bytes", Double(peak)), ("gpu", Double(g.index)),
                                                 ("free_bytes", Double(g.freeBytes)), ("total_bytes", Double(g.totalBytes))]
             if peak > budget {
-                if let (p, s, e) = fastestFitting(budget) {
+                if let (p, s, e) = c.fastestPreset(fitting: budget, excludingCurrent: true) {
                     out.append(Recommendation(id: "does_not_fit", priority: .critical,
                         title: "the current settings need \(Bytes.gib(peak)); GPU \(g.index) has \(Bytes.gib(budget)) to give",
                         detail: "apply \(p.id): it needs \(Bytes.gib(e.peakBytes)) at \(e.relativeTime)× the time",
@@ -53,7 +45,7 @@ public enum Recommendations {
                 // What a run may take and stay under the warning level.
                 let warnAt = UInt64(Double(g.totalBytes) * k.vram.warning / 100)
                 let allowed = min(budget, warnAt > g.usedBytes ? warnAt - g.usedBytes : 0)
-                if let (p, s, e) = fastestFitting(allowed) {
+                if let (p, s, e) = c.fastestPreset(fitting: allowed, excludingCurrent: true) {
                     out.append(Recommendation(id: "thin_headroom", priority: .medium,
                         title: "a run would take GPU \(g.index) to \(Int(Double(g.usedBytes + peak) / Double(g.totalBytes) * 100))% of its memory",
                         detail: "\(p.id) keeps it under the \(Int(k.vram.warning))% warning at \(e.relativeTime)× the time",
@@ -64,7 +56,7 @@ public enum Recommendations {
 
         for d in c.devices {
             guard let g = c.gpus.first(where: { $0.index == d.index }) else { continue }
-            let usedPct = g.totalBytes > 0 ? Double(g.usedBytes) / Double(g.totalBytes) * 100 : 0
+            let usedPct = c.usedPercent(d.index) ?? 0
             if usedPct >= k.vram.critical {
                 out.append(Recommendation(id: "vram_critical_gpu\(d.index)", priority: .high,
                     title: "GPU \(d.index) VRAM \(Int(usedPct))% used now",
@@ -72,8 +64,8 @@ public enum Recommendations {
                     figures: [("used_bytes", Double(g.usedBytes)), ("total_bytes", Double(g.totalBytes)), ("percent", usedPct)],
                     change: nil, savingsBytes: 0))
             }
-            let others = (d.processes ?? []).compactMap(\.usedMemoryBytes).reduce(0, +)
-            if others >= 1 << 30, usedPct >= k.vram.warning {
+            let others = d.processMemoryBytes
+            if c.crowdedByOthers(d) {
                 out.append(Recommendation(id: "other_processes_gpu\(d.index)", priority: .high,
                     title: "processes hold \(Bytes.gib(others)) on GPU \(d.index)",
                     detail: "stop idle ones (see GET /api/v1/system/processes?sort=gpu_memory) before starting a run",
@@ -86,7 +78,7 @@ public enum Recommendations {
                     detail: "check airflow and the fan curve, or cap power with nvidia-smi -pl",
                     figures: [("temperature_celsius", t), ("warning_celsius", k.gpuTemperature.warning)], change: nil, savingsBytes: 0))
             }
-            if let p = d.powerWatts, let limit = d.powerLimitWatts, limit > 0, p >= limit * 0.98 {
+            if d.atPowerLimit, let p = d.powerWatts, let limit = d.powerLimitWatts {
                 out.append(Recommendation(id: "power_limit_gpu\(d.index)", priority: .low,
                     title: "GPU \(d.index) draws \(Int(p)) W of its \(Int(limit)) W limit: clocks are power-throttled",
                     detail: "runs take longer than the estimate's time factor says; a higher limit or better cooling helps",
@@ -116,7 +108,7 @@ public enum Recommendations {
         if c.settings.offload != .none || c.settings.quantization == .nf4, let g = c.roomiestGPU,
            out.allSatisfy({ $0.priority != .critical }) {
             let roomy = UInt64(Double(min(g.freeBytes, cap ?? .max)) * 0.8)
-            if let (p, s, e) = fastestFitting(roomy), e.relativeTime < current.relativeTime {
+            if let (p, s, e) = c.fastestPreset(fitting: roomy, excludingCurrent: true), e.relativeTime < current.relativeTime {
                 out.append(Recommendation(id: "faster_fits", priority: .low,
                     title: "\(p.id) fits GPU \(g.index) with room to spare and runs faster",
                     detail: "it needs \(Bytes.gib(e.peakBytes)) at \(e.relativeTime)× the time, against \(current.relativeTime)× now",
