@@ -306,9 +306,9 @@ advisor_rate() {
     fi
     check "$1 p99 at 1000 req/s" "$p99" "ms" "<" 1
 }
-advisor_rate "POST /optimization/estimate" POST /api/v1/optimization/estimate '{"model":"flux_dev","quantization":"nf4"}'
-advisor_rate "GET /optimization/presets" GET /api/v1/optimization/presets
-advisor_rate "GET /system/resource-check" GET "/api/v1/system/resource-check?model=sdxl&offload=model"
+advisor_rate "POST estimate" POST /api/v1/optimization/estimate '{"model":"flux_dev","quantization":"nf4"}'
+advisor_rate "GET presets" GET /api/v1/optimization/presets
+advisor_rate "GET resource-check" GET "/api/v1/system/resource-check?model=sdxl&offload=model"
 stop_pid "$VPID"
 
 # ---- 6. peers, for comparison ------------------------------------------------------------
