@@ -284,6 +284,33 @@ for n in $WS_CLIENTS; do
     fi
 done
 
+# ---- 5b. GPU memory advisor: estimate, presets and resource check at 1,000 req/s ----------
+# Debian's wrk has no -R (a fixed rate), so `vitals-bench rate` sends on 4 keep-alive
+# connections on a fixed schedule and counts each latency from its scheduled send time (a
+# late answer delays the next send and is charged to the figures, not hidden).
+ADVISOR_SECONDS=${BENCH_ADVISOR_SECONDS:-10}
+log "advisor routes: 1000 req/s for ${ADVISOR_SECONDS} s each"
+mkdir -p "$WORK/advisor"
+start_vitals "$WORK/advisor" || exit 2
+# advisor_rate NAME METHOD PATH [BODY]
+advisor_rate() {
+    local out p99
+    if out=$("$TOOL" rate --port "$VPORT" --method "$2" --path "$3" ${4:+--body "$4"} --rate 1000 --seconds "$ADVISOR_SECONDS"); then
+        log "$1: $out"
+        p99=$(sed -n 's/.*p99_ms=\([^ ]*\).*/\1/p' <<<"$out")
+        if ! grep -qE 'statuses=200:[0-9]+ ' <<<"$out"; then
+            row "$1: answers" "$(sed -n 's/.*statuses=\([^ ]*\).*/\1/p' <<<"$out")" "all 200" "FAIL"; MISSED=1
+        fi
+    else
+        p99=n/a
+    fi
+    check "$1 p99 at 1000 req/s" "$p99" "ms" "<" 1
+}
+advisor_rate "POST estimate" POST /api/v1/optimization/estimate '{"model":"flux_dev","quantization":"nf4"}'
+advisor_rate "GET presets" GET /api/v1/optimization/presets
+advisor_rate "GET resource-check" GET "/api/v1/system/resource-check?model=sdxl&offload=model"
+stop_pid "$VPID"
+
 # ---- 6. peers, for comparison ------------------------------------------------------------
 # peer_run NAME PATH CMD...: starts CMD (which must listen on $PEER_PORT), loads PATH with wrk.
 peer_run() {

@@ -17,4 +17,6 @@ extension ErrorCode {
     /// A client past its rate limit (state-changing requests, failed authentications).
     public static let tooManyRequests = ErrorCode(rawValue: "too_many_requests")
     public static let saveFailed = ErrorCode(rawValue: "save_failed")
+    /// `apply-preset` refused: the preset's peak fits no GPU (409; `force=true` overrides).
+    public static let presetDoesNotFit = ErrorCode(rawValue: "preset_does_not_fit")
 }

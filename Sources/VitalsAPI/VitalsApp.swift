@@ -29,6 +29,8 @@ public final class VitalsApp: Sendable {
     let httpMetrics = HTTPMetrics()
     private let serverBox = Mutex<HTTPServer?>(nil)
     private let watchdogBox = Mutex<SystemdWatchdog?>(nil)
+    /// The GPU memory advisor's settings and the resource constraints, kept in the database.
+    let advisor: AdvisorState
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -81,6 +83,9 @@ public final class VitalsApp: Sendable {
         self.hub = hub
         let topics = VitalsTopics(hub: hub)
         self.topics = topics
+        advisor = AdvisorState(store: store) { _, event in
+            _ = hub.publish(topics.activity, data: event)
+        }
         // Listeners run in this order on the sampler thread: the WebSocket fan-out first,
         // since its subscribers' delay counts from the tick; history only queues a batch.
         sampler.onSnapshot { snap, json in
@@ -105,7 +110,11 @@ public final class VitalsApp: Sendable {
         let history = HistoryAccess(store: store, openError: storeOpenError)
         let seenGPUs = gpuCountSeen
         var routes = RouteTable()
-        routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version))
+        let advisor = self.advisor
+        routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
+                                healthRules: { advisor.healthRules }))
+        routes.add(OptimizationRoutes(sampler: sampler, advisor: advisor, history: history, time: time))
+        routes.add(ConstraintRoutes(sampler: sampler, advisor: advisor))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
                                  validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))

@@ -8,6 +8,9 @@ let usage = """
     usage: vitals-bench <command> [options]
       fill-history --db PATH [--days 7]      write 7 days of synthetic history (22 host series)
       time-get --port P --path /x [-n 50]    time n GETs (new connection each); prints median/p99 ms
+      rate --port P --path /x [--method POST] [--body JSON] [--rate 1000] [--seconds 10] [--connections 4]
+                                             open-loop load at a fixed rate over keep-alive connections;
+                                             latency from each request's scheduled time (median/p99 ms)
       first-200 --port P [--path /x] -- CMD ARGS...
                                              exec CMD, poll GET every 1 ms; prints ms to first 200
       free-port                              print a TCP port free on 127.0.0.1
@@ -39,6 +42,17 @@ do {
         let n = try options.int("-n", default: 50)
         try options.finish()
         print(try RequestTimer.run(port: port, path: path, count: n))
+    case "rate":
+        let port = try options.port()
+        let path = try options.string("--path", default: "/api/v1/system/stats")
+        let method = try options.string("--method", default: "GET")
+        let body = try options.string("--body", default: "")
+        let rate = try options.int("--rate", default: 1000)
+        let seconds = try options.int("--seconds", default: 10)
+        let connections = try options.int("--connections", default: 4)
+        try options.finish()
+        print(try RateLoad.run(port: port, method: method, path: path, body: body.isEmpty ? nil : body, rate: rate,
+                               seconds: seconds, connections: connections))
     case "first-200":
         let port = try options.port()
         let path = try options.string("--path", default: "/api/v1/system/stats")

@@ -29,6 +29,7 @@ enum JSONSchemaWriter {
                 w.field("minimum", lo)
                 w.field("maximum", hi)
             }
+            if let m = s.multipleOf { w.field("multipleOf", m) }
         case .number(let lo, let hi, let exclusive):
             type("number")
             if let lo { w.key(exclusive ? "exclusiveMinimum" : "minimum"); w.json(.number(lo)) }

@@ -9,6 +9,8 @@ struct SystemRoutes: RouteProvider {
     let time: any TimeSource
     let startedMs: Int64
     let version: String
+    /// Health's thresholds: the built-in rules with the operator's constraints in place.
+    let healthRules: @Sendable () -> [HealthRule]
 
     func register(in routes: inout RouteTable) {
         let sampler = self.sampler
@@ -21,14 +23,14 @@ struct SystemRoutes: RouteProvider {
             return .json(latest.json)
         })
 
-        let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version
+        let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version, healthRules = self.healthRules
         routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
             .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
                    .inline { _ in
             .json(HealthReport.encode(HealthInputs(
                 nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
                 storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
-                rssBytes: currentRSSBytes(), version: version)))
+                rssBytes: currentRSSBytes(), version: version, rules: healthRules())))
         })
     }
 }

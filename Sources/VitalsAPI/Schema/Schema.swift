@@ -29,6 +29,8 @@ public struct Schema: Sendable {
     public var nullable = false
     public var summary: String? = nil
     public var defaultValue: JSONValue? = nil
+    /// For integers: the value must be a multiple of this (VAE tile sizes step by 64).
+    public var multipleOf: Int64? = nil
 
     public init(_ kind: Kind) { self.kind = kind }
 
@@ -67,6 +69,7 @@ public struct Schema: Sendable {
     public var orNull: Schema { var s = self; s.nullable = true; return s }
     public func described(_ text: String) -> Schema { var s = self; s.summary = text; return s }
     public func defaulting(_ v: JSONValue) -> Schema { var s = self; s.defaultValue = v; return s }
+    public func multiple(of step: Int64) -> Schema { var s = self; s.multipleOf = step; return s }
 
     /// What the schema allows, in words, for the `allowed` of a 422.
     public var allowedText: String {
@@ -79,7 +82,7 @@ public struct Schema: Sendable {
             else if minLen > 0 { base = "a string of at least \(minLen) characters" }
             else { base = format.map { "a string (\($0))" } ?? "a string" }
         case .integer(let lo, let hi):
-            base = "an integer from \(lo) to \(hi)"
+            base = "an integer from \(lo) to \(hi)" + (multipleOf.map { ", a multiple of \($0)" } ?? "")
         case .number(let lo, let hi, let exclusive):
             switch (lo, hi) {
             case let (lo?, hi?): base = "a number \(exclusive ? "above" : "from") \(Self.trim(lo)) \(exclusive ? "and at most" : "to") \(Self.trim(hi))"

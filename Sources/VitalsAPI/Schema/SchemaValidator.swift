@@ -34,6 +34,7 @@ public enum SchemaValidator {
         case .integer(let lo, let hi):
             guard case .number(let d) = v, d.rounded() == d else { throw fail("is \(v.kindName == "number" ? "not a whole number" : v.kindName)") }
             guard d >= Double(lo), d <= Double(hi) else { throw fail("is out of range") }
+            if let m = s.multipleOf, m > 0, Int64(d) % m != 0 { throw fail("is not a multiple of \(m)") }
         case .number(let lo, let hi, let exclusive):
             guard let d = v.doubleValue else { throw fail("is \(v.kindName)") }
             if let lo, exclusive ? d <= lo : d < lo { throw fail("is too small") }
@@ -88,6 +89,7 @@ public enum SchemaValidator {
             // Int64 → Double rounds above 2^53: compare exactly here instead.
             if case .integer(let lo, let hi) = s.kind {
                 guard n >= lo, n <= hi else { throw fail("is out of range") }
+                if let m = s.multipleOf, m > 0, n % m != 0 { throw fail("is not a multiple of \(m)") }
                 return typed
             }
         case .number:

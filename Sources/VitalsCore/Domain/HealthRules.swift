@@ -48,9 +48,11 @@ public enum HealthRules {
         HealthRule(id: "gpu_hot", metric: "vitals_gpu_temperature_celsius", warning: 85, critical: 92, penalty: 10,
                    message: "GPU {subject} at {value} °C",
                    suggestion: "check airflow and fan curve, or cap power with nvidia-smi -pl"),
-        HealthRule(id: "gpu_memory_high", metric: "vitals_gpu_memory_used_ratio", warning: 95, penalty: 5,
+        // Levels here are ResourceConstraints' defaults; health uses `rules(for:)` with the
+        // operator's constraints in their place.
+        HealthRule(id: "gpu_memory_high", metric: "vitals_gpu_memory_used_ratio", warning: 85, critical: 95, penalty: 5,
                    message: "GPU {subject} VRAM {value}% used",
-                   suggestion: "a new job may fail to allocate; enable offloading or a smaller quantization"),
+                   suggestion: "a new job may not fit: see GET /api/v1/optimization/recommendations, or apply model offload with POST /api/v1/optimization/apply-preset/memory_efficient"),
     ]
 
     /// One warning per rule and subject at or above its level. A rule naming no series

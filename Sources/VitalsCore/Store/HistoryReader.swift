@@ -113,4 +113,11 @@ enum HistoryReader {
         s.bind(1, id)
         return try s.step() ? s.blob(0) : nil
     }
+
+    static func setting(key: String, _ db: SQLiteConnection) throws(StoreError) -> [UInt8]? {
+        let s = try db.statement("SELECT json FROM settings WHERE key = ?1")
+        defer { s.reset() }
+        s.bind(1, key)
+        return try s.step() ? s.blob(0) : nil
+    }
 }

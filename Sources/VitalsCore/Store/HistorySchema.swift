@@ -18,6 +18,15 @@ enum HistorySchema {
         );
         CREATE INDEX IF NOT EXISTS snapshots_ts ON snapshots(ts);
         """,
+        // Operator settings that survive a restart (advisor settings, constraints), one JSON
+        // document per key.
+        """
+        CREATE TABLE IF NOT EXISTS settings (
+            key        TEXT PRIMARY KEY,
+            json       BLOB NOT NULL,
+            updated_ts INTEGER NOT NULL
+        );
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

@@ -174,7 +174,23 @@ public final class HistoryStore: Sendable {
         return try result.get()
     }
 
+    /// Stores one settings document under its key, replacing the previous one; waits for the disk.
+    public func saveSetting(key: String, json: [UInt8]) throws {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        let ts = time.wallMs()
+        let result = queue.sync {
+            onWriter { w throws(StoreError) in try w.saveSetting(key: key, json: json, ts: ts) }
+        }
+        try result.get()
+    }
+
     // MARK: reading
+
+    /// The settings document stored under `key`, or nil when none was.
+    public func setting(key: String) throws -> [UInt8]? {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        return try readers.withConnection { db throws(StoreError) in try HistoryReader.setting(key: key, db) }
+    }
 
     public func query(_ q: HistoryQuery) throws -> HistoryResult {
         guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }

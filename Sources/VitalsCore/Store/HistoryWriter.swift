@@ -285,6 +285,16 @@ final class HistoryWriter {
         return conn.lastInsertRowID
     }
 
+    func saveSetting(key: String, json: [UInt8], ts: Int64) throws(StoreError) {
+        let conn = try ensureOpen()
+        let s = try conn.statement("INSERT INTO settings (key, json, updated_ts) VALUES (?1, ?2, ?3) "
+                                   + "ON CONFLICT(key) DO UPDATE SET json = excluded.json, updated_ts = excluded.updated_ts")
+        s.bind(1, key)
+        s.bind(2, blob: json)
+        s.bind(3, ts)
+        do { try s.run() } catch { dropConnectionIfBroken(error); throw error }
+    }
+
     /// Test hook: run SQL on the writer connection (e.g. to simulate a full disk).
     func execForTesting(_ sql: String) throws(StoreError) {
         try ensureOpen().exec(sql)

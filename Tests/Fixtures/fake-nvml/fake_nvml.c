@@ -11,6 +11,9 @@
  *   FAKE_NVML_LOST_AFTER  lost: device calls that succeed before every call says GPU_IS_LOST
  *   FAKE_NVML_RUN       any token; a new value starts the scenario afresh (e.g. "lost"
  *                       fires only in the first nvmlInit of a run, so re-init recovers)
+ *   FAKE_NVML_MEMORY_GIB  every device's total memory (default: 24 GiB and 80 GiB), so the
+ *                       advisor is tested against 8, 24 and 80 GB cards
+ *   FAKE_NVML_USED_MIB  every device's used memory (default: 8 GiB and 60 GiB)
  * Built with -DFAKE_NO_VERSIONED it exports only the plain (oldest) symbols and lacks
  * nvmlDeviceGetEnforcedPowerLimit, nvmlSystemGetNVMLVersion and the graphics list.
  */
@@ -55,6 +58,7 @@ EXPORT int fake_nvml_device0_calls(void) { return calls_per_device[0]; }
 EXPORT int fake_nvml_device1_calls(void) { return calls_per_device[1]; }
 static long lost_after = -1;
 static int bigbuf_calls;
+static unsigned long long memory_gib, used_mib;  /* 0: the defaults */
 
 /* Counters the tests read through dlsym, to check what the loader called. */
 static int total_inits, total_process_calls;
@@ -78,6 +82,9 @@ static nvmlReturn_t do_init(void) {
     inits_in_run++;
     device_calls = 0;
     bigbuf_calls = 0;
+    const char *mg = getenv("FAKE_NVML_MEMORY_GIB"), *um = getenv("FAKE_NVML_USED_MIB");
+    memory_gib = mg ? strtoull(mg, NULL, 10) : 0;
+    used_mib = um ? strtoull(um, NULL, 10) : 0;
     lost_after = (is("lost") && inits_in_run == 1) ? (l ? atol(l) : 3) : -1;
     if (is("initfail")) return ERR_DRIVER_NOT_LOADED;
     initialized = 1;
@@ -166,11 +173,16 @@ EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, util_t *u) {
 }
 
 static const unsigned long long GiB = 1ULL << 30, MiB = 1ULL << 20;
+static unsigned long long total_of(nvmlDevice_t d) { return memory_gib ? memory_gib * GiB : (d->index == 0 ? 24 * GiB : 80 * GiB); }
+static unsigned long long used_of(nvmlDevice_t d) {
+    unsigned long long u = used_mib ? used_mib * MiB : (d->index == 0 ? 8 * GiB : 60 * GiB);
+    return u < total_of(d) ? u : total_of(d) / 2;
+}
 
 EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, mem_v1 *m) {
     nvmlReturn_t rc = enter(d); if (rc) return rc;
-    m->total = d->index == 0 ? 24 * GiB : 80 * GiB;
-    m->used = d->index == 0 ? 8 * GiB : 60 * GiB;
+    m->total = total_of(d);
+    m->used = used_of(d);
     m->free = m->total - m->used;
     return OK;
 }
@@ -289,9 +301,9 @@ EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, mem_v2 *m) {
     nvmlReturn_t rc = enter(d); if (rc) return rc;
     if (m->version != (unsigned int)(sizeof(mem_v2) | (2u << 24))) return ERR_ARGUMENT_VERSION_MISMATCH;
     if (unsupported(d)) return ERR_NOT_SUPPORTED;
-    m->total = d->index == 0 ? 24 * GiB : 80 * GiB;
+    m->total = total_of(d);
     m->reserved = d->index == 0 ? 300 * MiB : 500 * MiB;
-    m->used = d->index == 0 ? 8 * GiB : 60 * GiB;
+    m->used = used_of(d);
     m->free = m->total - m->used - m->reserved;
     return OK;
 }
