@@ -57,6 +57,9 @@ public final class VitalsApp: Sendable {
                 HistoryTier(name: "10s", stepMs: 10_000, retentionMs: config.retention10sMs),
                 HistoryTier(name: "5m", stepMs: 300_000, retentionMs: config.retention5mMs),
             ], time: time)
+        } catch StoreError.inUse(let path) {
+            // Two daemons on one directory would fight over the history: refuse to start.
+            throw ConfigError("another vitals is using \(path); stop it, or give this one its own storage.data_dir")
         } catch {
             openError = "\(error)"
             Log.error("history database unavailable; live stats continue without history", ["path": config.databasePath, "error": "\(error)"])
@@ -152,11 +155,14 @@ public final class VitalsApp: Sendable {
         return port
     }
 
-    /// Stops serving, stops the sampler, and writes what history is still pending.
-    public func stop() {
+    /// Stops serving (WebSocket clients get 1001 going away), stops the sampler, and writes
+    /// what history is still pending. Returns what the store could not write (nil without a
+    /// store, or when it was already closed).
+    @discardableResult
+    public func stop() -> HistoryCloseReport? {
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
-        store?.close()
+        return store?.close()
     }
 }
 

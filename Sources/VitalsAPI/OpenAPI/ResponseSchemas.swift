@@ -25,6 +25,7 @@ enum ResponseSchemas {
             "database": .object([
                 "status": .oneOf(["ok", "failing"]), "writable": .boolean, "path": S.strOrNull,
                 "last_error": S.strOrNull, "last_flush_ts": S.intOrNull, "pending_samples": S.intOrNull,
+                "last_failure": S.strOrNull, "last_failure_ts": S.intOrNull,
             ]),
             "gpu": .anyOf([
                 .object(["status": .oneOf(["unknown"]), "available": .constant(false)]),

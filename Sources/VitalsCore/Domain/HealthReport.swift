@@ -24,6 +24,9 @@ public struct HealthInputs: Sendable {
 }
 
 public enum HealthReport {
+    /// How long a failed query or save keeps the database component "failing".
+    public static let failureWindowMs: Int64 = 60_000
+
     public static func encode(_ h: HealthInputs) -> [UInt8] {
         var warnings: [HealthWarning] = []
         let tickAge = h.sampler.lastTickWallMs.map { h.nowMs - $0 }
@@ -38,11 +41,18 @@ public enum HealthReport {
             warnings.append(HealthWarning(component: "database", severity: "critical", message: "database not open: \(err)",
                                     suggestion: "check storage.data_dir exists and is writable; history is not being kept", penalty: 30))
         } else if let s = h.store {
-            dbOK = s.writable
+            // A query or save that failed lately means the file is in trouble even when the
+            // last batch went in (a page damaged in the middle of the file).
+            let recentFailure = s.lastFailure.flatMap { h.nowMs - $0.ts < HealthReport.failureWindowMs ? $0 : nil }
+            dbOK = s.writable && recentFailure == nil
             if !s.writable {
                 warnings.append(HealthWarning(component: "database", severity: "critical",
                                         message: "history writes failing: \(s.lastError ?? "unknown error")",
                                         suggestion: "free disk space or fix permissions on \(s.path); \(s.pendingSamples) samples are held in memory meanwhile", penalty: 30))
+            } else if let f = recentFailure {
+                warnings.append(HealthWarning(component: "database", severity: "critical",
+                                        message: "history queries or saves failing: \(f.message)",
+                                        suggestion: "the file may be damaged: stop vitals, keep a copy of \(s.path), then recover it with `sqlite3 \(s.path) .recover` or move it aside", penalty: 30))
             }
         }
         if let snap = h.snapshot {
@@ -83,6 +93,8 @@ public enum HealthReport {
         w.field("last_error", h.storeOpenError ?? h.store?.lastError)
         w.field("last_flush_ts", h.store?.lastFlushTs)
         w.field("pending_samples", h.store?.pendingSamples)
+        w.field("last_failure", h.store?.lastFailure?.message)
+        w.field("last_failure_ts", h.store?.lastFailure?.ts)
         w.endObject()
         w.key("gpu")
         GPUSummaryJSON.write(&w, h.snapshot?.gpu)
