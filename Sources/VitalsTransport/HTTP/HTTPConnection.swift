@@ -407,6 +407,18 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
     }
 
+    /// Server shutdown: an upgraded protocol says goodbye, what the kernel takes now is
+    /// sent (no waiting: shutdown must not hang on a client that does not read), then FIN.
+    func closeForShutdown() {
+        guard !isClosed else { return }
+        upgraded?.serverStopping()
+        if isClosed { return }
+        flush()
+        if isClosed { return }
+        if !sentFin { sentFin = true; shutdown(fd, Int32(SHUT_WR)) }
+        close(flush: false)
+    }
+
     func closeGracefully(lingerMs: Int64) {
         guard !isClosed, lingerDeadlineMs == nil else { return }
         lingerDeadlineMs = loop.nowMs + lingerMs

@@ -203,8 +203,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
             for c in Array(connections.values) { c.sweep(nowMs: now) }
         }
         loop.run()
-        // Shutting down: close everything this loop owns.
-        for c in Array(connections.values) { c.close(flush: false) }
+        // Shutting down: close everything this loop owns, WebSocket clients with 1001.
+        for c in Array(connections.values) { c.closeForShutdown() }
         loop.deregister(fd: listenFd)
         close(listenFd)
     }
