@@ -27,6 +27,8 @@ public final class VitalsApp: Sendable {
     public let metrics: MetricsCache
     /// Requests by route, method and status, and their durations, counted by the HTTP server.
     let httpMetrics = HTTPMetrics()
+    /// Output owed to clients across all connections; health reports its pressure.
+    public let outputBudget: OutputBudget
     private let serverBox = Mutex<HTTPServer?>(nil)
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
@@ -39,6 +41,7 @@ public final class VitalsApp: Sendable {
         self.config = config
         self.time = time
         self.startedMs = time.wallMs()
+        self.outputBudget = OutputBudget(limitBytes: config.maxTotalOutputBytes)
         guard makeDirectories(config.dataDir) else {
             throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
         }
@@ -105,7 +108,14 @@ public final class VitalsApp: Sendable {
         let history = HistoryAccess(store: store, openError: storeOpenError)
         let seenGPUs = gpuCountSeen
         var routes = RouteTable()
-        routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version))
+        let budget = outputBudget
+        // Weak: the routes live inside the server this app owns.
+        let connections: @Sendable () -> ConnectionLoad = { [weak self] in
+            ConnectionLoad(open: self?.server?.connectionCount ?? 0,
+                           outputBytes: budget.usedBytes, maxOutputBytes: budget.limitBytes)
+        }
+        routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
+                                connections: connections))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
                                  validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))
@@ -142,6 +152,7 @@ public final class VitalsApp: Sendable {
         o.headerTimeoutMs = config.headerTimeoutMs
         o.keepAliveTimeoutMs = config.keepAliveTimeoutMs
         o.maxConnectionOutputBytes = config.maxConnectionOutputBytes
+        o.outputBudget = outputBudget
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
         let router = makeRouter()

@@ -9,6 +9,8 @@ struct SystemRoutes: RouteProvider {
     let time: any TimeSource
     let startedMs: Int64
     let version: String
+    /// Open connections and the output they owe, read when health is asked.
+    let connections: @Sendable () -> ConnectionLoad
 
     func register(in routes: inout RouteTable) {
         let sampler = self.sampler
@@ -22,13 +24,14 @@ struct SystemRoutes: RouteProvider {
         })
 
         let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version
+        let connections = self.connections
         routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
             .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
                    .inline { _ in
             .json(HealthReport.encode(HealthInputs(
                 nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
                 storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
-                rssBytes: currentRSSBytes(), version: version)))
+                rssBytes: currentRSSBytes(), version: version, connections: connections())))
         })
     }
 }

@@ -139,6 +139,7 @@ enum ConfigSchema {
         ConfigKind.int("limits.header_timeout_ms", 100...600_000) { $0.headerTimeoutMs = $1 },
         ConfigKind.int("limits.keepalive_timeout_ms", 100...3_600_000) { $0.keepAliveTimeoutMs = $1 },
         ConfigKind.int("limits.max_connection_output_bytes", 16_384...268_435_456) { $0.maxConnectionOutputBytes = $1 },
+        ConfigKind.int("limits.max_total_output_bytes", 1_048_576...68_719_476_736) { $0.maxTotalOutputBytes = $1 },
 
         ConfigKind.stringList("auth.admin_tokens", "tokens of at least 16 characters", { $0.count >= 16 }) { $0.adminTokens = $1 },
         ConfigKind.stringList("auth.read_tokens", "tokens of at least 16 characters", { $0.count >= 16 }) { $0.readTokens = $1 },

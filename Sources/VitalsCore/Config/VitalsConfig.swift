@@ -34,6 +34,9 @@ public struct VitalsConfig: Sendable, Equatable {
     /// Answers a connection may have waiting for the client to read before its requests
     /// are held back (a pipelining client that does not read cannot grow this).
     public var maxConnectionOutputBytes = 4 * 1024 * 1024
+    /// Answers all connections together may have waiting; past it a connection that still
+    /// owes bytes gets no new answer (and is not read) until its client reads.
+    public var maxTotalOutputBytes = 256 * 1024 * 1024
 
     // auth
     public var adminTokens: [String] = []

@@ -14,12 +14,33 @@ public struct HealthInputs: Sendable {
     public var version: String
     /// The thresholds checked on the snapshot.
     public var rules: [HealthRule]
+    public var connections: ConnectionLoad?
 
     public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
-                snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults) {
+                snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults,
+                connections: ConnectionLoad? = nil) {
         self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
         self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
         self.rules = rules
+        self.connections = connections
+    }
+}
+
+/// Open connections and the answers they owe clients, against the total bound.
+public struct ConnectionLoad: Sendable, Equatable {
+    public var open: Int
+    public var outputBytes: Int
+    public var maxOutputBytes: Int
+
+    public init(open: Int, outputBytes: Int, maxOutputBytes: Int) {
+        self.open = open; self.outputBytes = outputBytes; self.maxOutputBytes = maxOutputBytes
+    }
+
+    /// "ok", "pressure" from 80 % of the bound (clients are not reading their answers), and
+    /// "exhausted" at the bound (connections that owe bytes get no new answers).
+    public var status: String {
+        if outputBytes >= maxOutputBytes { return "exhausted" }
+        return outputBytes * 5 >= maxOutputBytes * 4 ? "pressure" : "ok"
     }
 }
 
@@ -54,6 +75,15 @@ public enum HealthReport {
                                         message: "history queries or saves failing: \(f.message)",
                                         suggestion: "the file may be damaged: stop vitals, keep a copy of \(s.path), then recover it with `sqlite3 \(s.path) .recover` or move it aside", penalty: 30))
             }
+        }
+        if let c = h.connections, c.status != "ok" {
+            let mib = { (b: Int) in String(b / 1_048_576) + " MiB" }
+            warnings.append(HealthWarning(component: "connections", severity: c.status == "exhausted" ? "critical" : "warning",
+                                          message: "\(mib(c.outputBytes)) of answers wait for clients that do not read (bound \(mib(c.maxOutputBytes)), \(c.open) connections)",
+                                          suggestion: c.status == "exhausted"
+                                            ? "clients that owe reads get no new answers; find them with ss -tnp state established '( sport = :PORT )' or raise limits.max_total_output_bytes"
+                                            : "some clients pipeline requests without reading; limits.max_total_output_bytes caps the memory they can hold",
+                                          penalty: c.status == "exhausted" ? 20 : 5))
         }
         if let snap = h.snapshot {
             warnings += HealthRules.evaluate(h.rules, on: snap)
@@ -96,6 +126,14 @@ public enum HealthReport {
         w.field("last_failure", h.store?.lastFailure?.message)
         w.field("last_failure_ts", h.store?.lastFailure?.ts)
         w.endObject()
+        if let c = h.connections {
+            w.key("connections"); w.beginObject()
+            w.field("status", c.status)
+            w.field("open", c.open)
+            w.field("output_bytes", c.outputBytes)
+            w.field("max_output_bytes", c.maxOutputBytes)
+            w.endObject()
+        }
         w.key("gpu")
         GPUSummaryJSON.write(&w, h.snapshot?.gpu)
         w.key("daemon"); w.beginObject()
