@@ -27,6 +27,8 @@ public final class VitalsApp: Sendable {
     public let metrics: MetricsCache
     /// Requests by route, method and status, and their durations, counted by the HTTP server.
     let httpMetrics = HTTPMetrics()
+    /// Output owed to clients across all connections; health reports its pressure.
+    public let outputBudget: OutputBudget
     private let serverBox = Mutex<HTTPServer?>(nil)
     private let watchdogBox = Mutex<SystemdWatchdog?>(nil)
     /// The GPU memory advisor's settings and the resource constraints, kept in the database.
@@ -42,6 +44,7 @@ public final class VitalsApp: Sendable {
         self.config = config
         self.time = time
         self.startedMs = time.wallMs()
+        self.outputBudget = OutputBudget(limitBytes: config.maxTotalOutputBytes)
         guard makeDirectories(config.dataDir) else {
             throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
         }
@@ -60,6 +63,9 @@ public final class VitalsApp: Sendable {
                 HistoryTier(name: "10s", stepMs: 10_000, retentionMs: config.retention10sMs),
                 HistoryTier(name: "5m", stepMs: 300_000, retentionMs: config.retention5mMs),
             ], time: time)
+        } catch StoreError.inUse(let path) {
+            // Two daemons on one directory would fight over the history: refuse to start.
+            throw ConfigError("another vitals is using \(path); stop it, or give this one its own storage.data_dir")
         } catch {
             openError = "\(error)"
             Log.error("history database unavailable; live stats continue without history", ["path": config.databasePath, "error": "\(error)"])
@@ -111,8 +117,14 @@ public final class VitalsApp: Sendable {
         let seenGPUs = gpuCountSeen
         var routes = RouteTable()
         let advisor = self.advisor
+        let budget = outputBudget
+        // Weak: the routes live inside the server this app owns.
+        let connections: @Sendable () -> ConnectionLoad = { [weak self] in
+            ConnectionLoad(open: self?.server?.connectionCount ?? 0,
+                           outputBytes: budget.usedBytes, maxOutputBytes: budget.limitBytes)
+        }
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
-                                healthRules: { advisor.healthRules }))
+                                healthRules: { advisor.healthRules }, connections: connections))
         routes.add(OptimizationRoutes(sampler: sampler, advisor: advisor, history: history, time: time))
         routes.add(ConstraintRoutes(sampler: sampler, advisor: advisor))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
@@ -151,6 +163,7 @@ public final class VitalsApp: Sendable {
         o.headerTimeoutMs = config.headerTimeoutMs
         o.keepAliveTimeoutMs = config.keepAliveTimeoutMs
         o.maxConnectionOutputBytes = config.maxConnectionOutputBytes
+        o.outputBudget = outputBudget
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
         let router = makeRouter()
@@ -197,12 +210,15 @@ public final class VitalsApp: Sendable {
         return parts.joined(separator: "; ")
     }
 
-    /// Stops serving, stops the sampler, and writes what history is still pending.
-    public func stop() {
+    /// Stops serving (WebSocket clients get 1001 going away), stops the sampler, and writes
+    /// what history is still pending. Returns what the store could not write (nil without a
+    /// store, or when it was already closed).
+    @discardableResult
+    public func stop() -> HistoryCloseReport? {
         watchdogBox.withLock { $0 }?.stop()
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
-        store?.close()
+        return store?.close()
     }
 }
 

@@ -4,13 +4,14 @@ import VitalsTransport
 import VitalsCore
 import VitalsAPI
 
-// Block the stop signals before any thread starts so every thread inherits the mask;
-// the main thread then waits for them with sigwait and shuts down in order.
-var stopSignals = sigset_t()
-sigemptyset(&stopSignals)
-sigaddset(&stopSignals, SIGINT)
-sigaddset(&stopSignals, SIGTERM)
-pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+// Block the signals we handle before any thread starts so every thread inherits the mask;
+// the main thread then takes them with sigwait. Their default action would kill the daemon
+// without flushing history or saying why: SIGHUP (a terminal closing, or someone expecting
+// a reload), SIGUSR1/SIGUSR2 (sent by scripts written for other daemons) and SIGALRM.
+var handledSignals = sigset_t()
+sigemptyset(&handledSignals)
+for s in DaemonSignal.handled { sigaddset(&handledSignals, s) }
+pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
 signal(SIGPIPE, SIG_IGN)
 // Everything the daemon creates (database, WAL, token file) is private to its user.
 umask(0o077)
@@ -88,10 +89,25 @@ case .run(var config):
     SystemdNotify.send("READY=1\nSTATUS=serving on port \(port)")
 
     var received: Int32 = 0
-    sigwait(&stopSignals, &received)
-    Log.info("stopping", ["signal": received == SIGINT ? "SIGINT" : "SIGTERM"])
+    while true {
+        guard sigwait(&handledSignals, &received) == 0 else { continue }
+        if DaemonSignal.stops(received) { break }
+        if received == SIGHUP {
+            Log.info("reload requested; not supported yet, config unchanged", ["signal": "SIGHUP"])
+        } else {
+            Log.info("signal ignored", ["signal": DaemonSignal.name(received)])
+        }
+    }
+    Log.info("stopping", ["signal": DaemonSignal.name(received)])
     SystemdNotify.send("STOPPING=1")
-    app.stop()
-    Log.info("stopped; history flushed")
+    let report = app.stop()
+    if let report, report.lostSamples > 0 {
+        Log.warn("stopped; history not fully flushed",
+                 ["dropped_samples": report.lostSamples, "error": report.lastError ?? "unknown"])
+    } else if app.store == nil {
+        Log.info("stopped; no history database was open")
+    } else {
+        Log.info("stopped; history flushed")
+    }
     exit(0)
 }

@@ -25,6 +25,7 @@ enum ResponseSchemas {
             "database": .object([
                 "status": .oneOf(["ok", "failing"]), "writable": .boolean, "path": S.strOrNull,
                 "last_error": S.strOrNull, "last_flush_ts": S.intOrNull, "pending_samples": S.intOrNull,
+                "last_failure": S.strOrNull, "last_failure_ts": S.intOrNull,
             ]),
             "gpu": .anyOf([
                 .object(["status": .oneOf(["unknown"]), "available": .constant(false)]),
@@ -32,6 +33,12 @@ enum ResponseSchemas {
                 .object(["status": .oneOf(["ok"]), "available": .constant(true), "count": S.int, "driver_version": S.strOrNull]),
             ]),
             "daemon": .object(["status": .oneOf(["ok"]), "version": S.str, "uptime_s": S.num, "rss_bytes": S.intOrNull]),
+        ], optional: [
+            // Written by the daemon's health route (absent where no server runs).
+            "connections": .object([
+                "status": .oneOf(["ok", "pressure", "exhausted"]), "open": S.int, "output_bytes": S.int,
+                "max_output_bytes": S.int,
+            ]),
         ]),
         "warnings": .array(.object([
             "component": S.str, "severity": .oneOf(["warning", "critical"]), "message": S.str, "suggestion": S.str,

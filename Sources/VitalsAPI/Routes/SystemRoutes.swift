@@ -11,6 +11,8 @@ struct SystemRoutes: RouteProvider {
     let version: String
     /// Health's thresholds: the built-in rules with the operator's constraints in place.
     let healthRules: @Sendable () -> [HealthRule]
+    /// Open connections and the output they owe, read when health is asked.
+    let connections: @Sendable () -> ConnectionLoad
 
     func register(in routes: inout RouteTable) {
         let sampler = self.sampler
@@ -24,13 +26,14 @@ struct SystemRoutes: RouteProvider {
         })
 
         let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version, healthRules = self.healthRules
+        let connections = self.connections
         routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
             .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
                    .inline { _ in
             .json(HealthReport.encode(HealthInputs(
                 nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
                 storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
-                rssBytes: currentRSSBytes(), version: version, rules: healthRules())))
+                rssBytes: currentRSSBytes(), version: version, rules: healthRules(), connections: connections())))
         })
     }
 }

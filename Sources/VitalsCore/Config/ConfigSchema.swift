@@ -151,6 +151,7 @@ enum ConfigSchema {
         ConfigKind.int("limits.max_connection_output_bytes", 16_384...268_435_456, \.maxConnectionOutputBytes),
         ConfigKind.int("limits.admin_requests_per_minute", 0...1_000_000, \.adminRequestsPerMinute),
         ConfigKind.int("limits.auth_failures_per_minute", 0...1_000_000, \.authFailuresPerMinute),
+        ConfigKind.int("limits.max_total_output_bytes", 1_048_576...68_719_476_736, \.maxTotalOutputBytes),
 
         ConfigKind.stringList("auth.admin_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.adminTokens),
         ConfigKind.stringList("auth.read_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.readTokens),

@@ -14,16 +14,40 @@ public struct HealthInputs: Sendable {
     public var version: String
     /// The thresholds checked on the snapshot.
     public var rules: [HealthRule]
+    public var connections: ConnectionLoad?
 
     public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
-                snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults) {
+                snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults,
+                connections: ConnectionLoad? = nil) {
         self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
         self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
         self.rules = rules
+        self.connections = connections
+    }
+}
+
+/// Open connections and the answers they owe clients, against the total bound.
+public struct ConnectionLoad: Sendable, Equatable {
+    public var open: Int
+    public var outputBytes: Int
+    public var maxOutputBytes: Int
+
+    public init(open: Int, outputBytes: Int, maxOutputBytes: Int) {
+        self.open = open; self.outputBytes = outputBytes; self.maxOutputBytes = maxOutputBytes
+    }
+
+    /// "ok", "pressure" from 80 % of the bound (clients are not reading their answers), and
+    /// "exhausted" at the bound (connections that owe bytes get no new answers).
+    public var status: String {
+        if outputBytes >= maxOutputBytes { return "exhausted" }
+        return outputBytes * 5 >= maxOutputBytes * 4 ? "pressure" : "ok"
     }
 }
 
 public enum HealthReport {
+    /// How long a failed query or save keeps the database component "failing".
+    public static let failureWindowMs: Int64 = 60_000
+
     public static func encode(_ h: HealthInputs) -> [UInt8] {
         var warnings: [HealthWarning] = []
         let tickAge = h.sampler.lastTickWallMs.map { h.nowMs - $0 }
@@ -38,12 +62,28 @@ public enum HealthReport {
             warnings.append(HealthWarning(component: "database", severity: "critical", message: "database not open: \(err)",
                                     suggestion: "check storage.data_dir exists and is writable; history is not being kept", penalty: 30))
         } else if let s = h.store {
-            dbOK = s.writable
+            // A query or save that failed lately means the file is in trouble even when the
+            // last batch went in (a page damaged in the middle of the file).
+            let recentFailure = s.lastFailure.flatMap { h.nowMs - $0.ts < HealthReport.failureWindowMs ? $0 : nil }
+            dbOK = s.writable && recentFailure == nil
             if !s.writable {
                 warnings.append(HealthWarning(component: "database", severity: "critical",
                                         message: "history writes failing: \(s.lastError ?? "unknown error")",
                                         suggestion: "free disk space or fix permissions on \(s.path); \(s.pendingSamples) samples are held in memory meanwhile", penalty: 30))
+            } else if let f = recentFailure {
+                warnings.append(HealthWarning(component: "database", severity: "critical",
+                                        message: "history queries or saves failing: \(f.message)",
+                                        suggestion: "the file may be damaged: stop vitals, keep a copy of \(s.path), then recover it with `sqlite3 \(s.path) .recover` or move it aside", penalty: 30))
             }
+        }
+        if let c = h.connections, c.status != "ok" {
+            let mib = { (b: Int) in String(b / 1_048_576) + " MiB" }
+            warnings.append(HealthWarning(component: "connections", severity: c.status == "exhausted" ? "critical" : "warning",
+                                          message: "\(mib(c.outputBytes)) of answers wait for clients that do not read (bound \(mib(c.maxOutputBytes)), \(c.open) connections)",
+                                          suggestion: c.status == "exhausted"
+                                            ? "clients that owe reads get no new answers; find them with ss -tnp state established '( sport = :PORT )' or raise limits.max_total_output_bytes"
+                                            : "some clients pipeline requests without reading; limits.max_total_output_bytes caps the memory they can hold",
+                                          penalty: c.status == "exhausted" ? 20 : 5))
         }
         if let snap = h.snapshot {
             warnings += HealthRules.evaluate(h.rules, on: snap)
@@ -83,7 +123,17 @@ public enum HealthReport {
         w.field("last_error", h.storeOpenError ?? h.store?.lastError)
         w.field("last_flush_ts", h.store?.lastFlushTs)
         w.field("pending_samples", h.store?.pendingSamples)
+        w.field("last_failure", h.store?.lastFailure?.message)
+        w.field("last_failure_ts", h.store?.lastFailure?.ts)
         w.endObject()
+        if let c = h.connections {
+            w.key("connections"); w.beginObject()
+            w.field("status", c.status)
+            w.field("open", c.open)
+            w.field("output_bytes", c.outputBytes)
+            w.field("max_output_bytes", c.maxOutputBytes)
+            w.endObject()
+        }
         w.key("gpu")
         GPUSummaryJSON.write(&w, h.snapshot?.gpu)
         w.key("daemon"); w.beginObject()

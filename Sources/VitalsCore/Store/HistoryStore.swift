@@ -8,11 +8,14 @@ import Synchronization
 /// Threads: `append` only copies into a pending batch under a lock, so the sampler and the
 /// HTTP threads never wait for the disk. One serial queue owns the writer connection and
 /// writes the batch about once a second in one transaction, then rolls up and, once a
-/// minute, prunes. Queries run on the caller's (worker) thread over read-only connections.
+/// minute, prunes. Queries run on the caller's (worker) thread over read-only connections
+/// of this process (the file is locked against other processes, see SQLiteConnection).
 ///
 /// Storage trouble never reaches the caller of `append`: a failed batch stays pending
 /// (bounded, oldest dropped first), `health.writable` goes false with SQLite's message, and
 /// the next flush retries; a deleted file or missing directory is recreated when possible.
+/// Failed queries and saves are remembered too, so health can say the file is damaged even
+/// while batches still go in.
 public final class HistoryStore: Sendable {
     public let path: String
     public let tiers: [HistoryTier]
@@ -27,6 +30,7 @@ public final class HistoryStore: Sendable {
     private let pending = Mutex(PendingBatch())
     private let status: Mutex<WriterStatus>
     private let timers = Mutex<[TimerBox]>([])
+    private let failures = Mutex(StoreFailure?.none)
     private let closed = Atomic<Bool>(false)
 
     private struct PendingBatch {
@@ -52,8 +56,9 @@ public final class HistoryStore: Sendable {
     /// resumed and cancelled, both of which are thread-safe in libdispatch.
     private struct TimerBox: @unchecked Sendable { let timer: DispatchSourceTimer }
 
-    /// Throws only for an unusable configuration. A file that cannot be opened yet (missing
-    /// directory, full disk) leaves the store running with `health.writable == false`.
+    /// Throws for an unusable configuration, and `.inUse` when another process holds the
+    /// file. A file that cannot be opened yet (missing directory, full disk) leaves the
+    /// store running with `health.writable == false`.
     public init(path: String, tiers: [HistoryTier] = HistoryTier.defaults,
                 options: HistoryStoreOptions = HistoryStoreOptions(),
                 time: any TimeSource) throws {
@@ -69,6 +74,8 @@ public final class HistoryStore: Sendable {
         do {
             try w.ensureOpen()
             try w.rollup()
+        } catch .inUse(let p) {
+            throw StoreError.inUse(p)
         } catch {
             initial.writable = false
             initial.lastError = error.description
@@ -171,7 +178,29 @@ public final class HistoryStore: Sendable {
         let result = queue.sync {
             onWriter { w throws(StoreError) in try w.saveSnapshot(ts: ts, json: json, label: label) }
         }
-        return try result.get()
+        return try noteFailure(result).get()
+    }
+
+    /// Remembers a storage failure of a query or save for health; a bad query is the
+    /// caller's fault and a closed store is shutdown, neither says anything about the file.
+    private func noteFailure<T>(_ result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if case .failure(let error) = result {
+            switch error {
+            case .invalidQuery, .invalidConfiguration, .closed: break
+            default:
+                let at = time.wallMs()
+                failures.withLock { $0 = StoreFailure(message: error.description, ts: at) }
+            }
+        }
+        return result
+    }
+
+    /// Runs a read on a pooled connection, remembering a storage failure.
+    private func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        let result: Result<T, StoreError>
+        do throws(StoreError) { result = .success(try readers.withConnection(body)) } catch { result = .failure(error) }
+        return try noteFailure(result).get()
     }
 
     /// Stores one settings document under its key, replacing the previous one; waits for the disk.
@@ -193,28 +222,21 @@ public final class HistoryStore: Sendable {
     }
 
     public func query(_ q: HistoryQuery) throws -> HistoryResult {
-        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
         let clock = time.wallMs()
         let tiers = self.tiers
-        return try readers.withConnection { db throws(StoreError) in
+        return try read { db throws(StoreError) in
             try HistoryReader.query(q, tiers: tiers, now: clock, on: db)
         }
     }
 
     /// Saved snapshots, newest first.
     public func savedSnapshots(limit: Int = 100) throws -> [SavedSnapshot] {
-        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
-        return try readers.withConnection { db throws(StoreError) in
-            try HistoryReader.savedSnapshots(limit: limit, db)
-        }
+        try read { db throws(StoreError) in try HistoryReader.savedSnapshots(limit: limit, db) }
     }
 
     /// The JSON saved with a snapshot, or nil for an unknown id.
     public func savedSnapshotJSON(id: Int64) throws -> [UInt8]? {
-        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
-        return try readers.withConnection { db throws(StoreError) in
-            try HistoryReader.savedSnapshotJSON(id: id, db)
-        }
+        try read { db throws(StoreError) in try HistoryReader.savedSnapshotJSON(id: id, db) }
     }
 
     // MARK: health and lifecycle
@@ -223,15 +245,18 @@ public final class HistoryStore: Sendable {
         let s = status.withLock { $0 }
         let count = pending.withLock { $0.samples.count }
         return StoreHealth(writable: s.writable, lastError: s.lastError, lastFlushTs: s.lastFlushTs,
-                           pendingSamples: count, path: path)
+                           pendingSamples: count, path: path, lastFailure: failures.withLock { $0 })
     }
 
     /// Samples dropped because the pending bound was exceeded while writes failed.
     public var droppedSamples: Int { pending.withLock { $0.dropped } }
 
     /// Flushes, stops the timers and closes every connection. Further appends are ignored.
-    public func close() {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    /// Returns what did not reach the file (nil when the store was already closed), so the
+    /// shutdown log can say so instead of claiming everything was flushed.
+    @discardableResult
+    public func close() -> HistoryCloseReport? {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         for box in timers.withLock({ t in defer { t.removeAll() }; return t }) { box.timer.cancel() }
         // Readers first, so the writer is the last connection and its close checkpoints
         // the WAL back into the main file.
@@ -241,6 +266,9 @@ public final class HistoryStore: Sendable {
             // A timer tick queued before the cancel must not reopen the file.
             writer.withLock { $0.shutDown() }
         }
+        // Whatever is still pending failed its last write and dies with the process.
+        let (left, dropped) = pending.withLock { ($0.samples.count, $0.dropped) }
+        return HistoryCloseReport(lostSamples: left + dropped, lastError: left + dropped > 0 ? status.withLock { $0.lastError } : nil)
     }
 
     /// Runs `body` with the writer; call only on `queue`.

@@ -78,6 +78,22 @@ public struct StoreHealth: Sendable, Equatable {
     /// Samples accepted but not yet on disk.
     public var pendingSamples: Int
     public var path: String
+    /// The last query or save that failed on storage (a damaged file answers reads with
+    /// errors while batches may still go in).
+    public var lastFailure: StoreFailure? = nil
+}
+
+/// One failed query or save, and when (clock ms).
+public struct StoreFailure: Sendable, Equatable {
+    public var message: String
+    public var ts: Int64
+}
+
+/// What `HistoryStore.close` could not write: samples held in memory after the last failed
+/// flush, plus those dropped earlier because the pending bound was reached.
+public struct HistoryCloseReport: Sendable, Equatable {
+    public var lostSamples: Int
+    public var lastError: String?
 }
 
 /// A marked sample saved with `saveSnapshot`, without its JSON.

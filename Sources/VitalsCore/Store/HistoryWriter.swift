@@ -74,6 +74,8 @@ final class HistoryWriter {
             try loadState(conn)
         } catch {
             conn.close()
+            // Still locked after the busy timeout: another process holds the unix-excl lock.
+            if error.primaryCode == SQLITE_BUSY { throw .inUse(path) }
             throw error
         }
         db = conn

@@ -4,20 +4,32 @@ import CSQLite
 /// A thin owner of one `sqlite3*`. Not thread-safe on purpose: each connection is used by
 /// one thread at a time (the writer queue, or a reader checked out of the pool), so it is
 /// opened with SQLITE_OPEN_NOMUTEX and SQLite's own locks are skipped.
+///
+/// Every connection uses the `unix-excl` VFS. With the default VFS, WAL mode maps the
+/// `-shm` file; a write to that mapping that the file system refuses (file made immutable,
+/// a file system gone read-only, the file truncated) is a SIGBUS that kills the daemon.
+/// `unix-excl` keeps the WAL index in heap memory shared by this process's connections,
+/// so readers still run beside the writer, and it holds a lock that keeps every other
+/// process out of the file: a second daemon on the same data directory gets SQLITE_BUSY.
 final class SQLiteConnection {
+    static let vfs = "unix-excl"
+
     private(set) var handle: OpaquePointer?
     let path: String
     /// Prepared once, reused for every call with the same SQL text.
     private var statements: [String: SQLiteStatement] = [:]
 
+    /// `readOnly` connections are opened read-write without CREATE and then refuse writes
+    /// (`query_only`): a SQLITE_OPEN_READONLY file skips the `unix-excl` process lock and
+    /// would fall back to mapping a `-shm` file.
     init(path: String, readOnly: Bool) throws(StoreError) {
         self.path = path
         var db: OpaquePointer?
         // NOFOLLOW: a database path that is a symbolic link is refused, so the daemon
         // never writes through a link into someone else's file.
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        let flags = (readOnly ? SQLITE_OPEN_READWRITE : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, Self.vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
@@ -25,6 +37,7 @@ final class SQLiteConnection {
         }
         sqlite3_extended_result_codes(db, 1)
         handle = db
+        if readOnly { try exec("PRAGMA query_only = ON") }
     }
 
     deinit { close() }

@@ -10,6 +10,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidQuery(String)
     /// The database cannot be opened right now (missing directory, deleted file...).
     case unavailable(String)
+    /// Another process holds the database file (a second vitals on the same data directory).
+    case inUse(String)
     /// The store was closed.
     case closed
 
@@ -20,6 +22,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .invalidConfiguration(m): return "history store configuration: \(m)"
         case let .invalidQuery(m): return "history query: \(m)"
         case let .unavailable(m): return "history store unavailable: \(m)"
+        case let .inUse(path): return "another vitals is using \(path)"
         case .closed: return "history store is closed"
         }
     }

@@ -11,6 +11,8 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private unowned let server: HTTPServerLoop
     private var input = ByteBuffer(capacity: 4096)
     private var output = ByteBuffer()
+    /// How much of `output` is counted in the server's `OutputBudget` (see `account`).
+    private var accountedBytes = 0
     private var parser: HTTPParser
     /// A worker is computing the response to the request in front; later pipelined
     /// requests wait so that responses leave in request order.
@@ -64,8 +66,24 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     /// Reading stops while the peer is not taking its answers or has sent more than one
     /// request can hold; level-triggered EPOLLIN would otherwise grow the buffers without bound.
     private var readPaused: Bool {
-        upgraded == nil && lingerDeadlineMs == nil
-            && (output.readableCount > server.options.maxConnectionOutputBytes || input.readableCount > inputLimit)
+        upgraded == nil && lingerDeadlineMs == nil && (overOutputShare || input.readableCount > inputLimit)
+    }
+
+    /// This connection may not add another answer: it owes more than its own bound, or it
+    /// owes anything while all connections together are at the total bound. A client that
+    /// reads drains to zero and goes on; one that never reads keeps at most one answer.
+    private var overOutputShare: Bool {
+        let owed = output.readableCount
+        return owed > server.options.maxConnectionOutputBytes || (owed > 0 && server.outputBudget.isExhausted)
+    }
+
+    /// Brings the shared budget in line with what this connection owes now.
+    private func account() {
+        let owed = output.readableCount
+        if owed != accountedBytes {
+            server.outputBudget.add(owed - accountedBytes)
+            accountedBytes = owed
+        }
     }
 
     var pendingOutputBytes: Int { output.readableCount }
@@ -167,14 +185,19 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
 
     private func processRequests() {
         while !awaitingWorker && !isClosed && upgraded == nil && !stopParsing {
-            if output.readableCount > server.options.maxConnectionOutputBytes {
-                // Hold the next requests until the client reads. If the kernel takes it all
-                // now, no EPOLLOUT and maybe no new input will come to wake us: go on.
+            if overOutputShare {
+                // Hold the next requests (and start no worker) until the client reads. If
+                // the kernel takes it all now, no EPOLLOUT and maybe no new input will come
+                // to wake us: go on.
                 flush()
-                if isClosed || output.readableCount > server.options.maxConnectionOutputBytes { break }
+                if isClosed || overOutputShare { break }
                 continue
             }
-            if input.isEmpty { requestStartedMs = nil; break }
+            if input.isEmpty {
+                requestStartedMs = nil
+                input.shrinkIfIdle(above: 64 * 1024)  // a large upload is done: give it back
+                break
+            }
             let result = input.withReadable { parser.parse($0) }
             switch result {
             case .incomplete(let continueFor):
@@ -229,10 +252,16 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             let me = LoopBound(self)
             let loop = self.loop
             let routeIndex = routeIndex
+            let budget = server.outputBudget
             server.workers.async {
                 let resp = handler(req)
+                // The answer is memory owed to a client from now on, even before the loop
+                // queues it: it counts against the total bound while it waits.
+                let held = resp.body.count
+                budget.add(held)
                 loop.execute {
                     me.value.workerFinished(resp, head: head, keepAlive: keepAlive, origin: origin)
+                    budget.add(-held)
                     me.value.observe(routeIndex: routeIndex, method: req.method, status: resp.status, startedNs: startedNs)
                 }
             }
@@ -286,6 +315,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         }
         output.append(keepAlive ? (http10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n")
         if !head { output.append(r.body) }
+        account()
         if !keepAlive { closeWhenFlushed = true; stopParsing = true }
     }
 
@@ -334,10 +364,12 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             }
             if off < bytes.count {
                 output.append(UnsafeRawBufferPointer(rebasing: bytes[off...]))
+                account()
                 setWriteInterest(true)
             }
         } else {
             output.append(bytes)
+            account()
         }
     }
 
@@ -353,12 +385,14 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         let taken = max(0, result)
         if taken > 0 { lastWriteProgressMs = loop.nowMs }
         output.append(UnsafeRawBufferPointer(rebasing: bytes[taken...]))
+        account()
         setWriteInterest(true)
     }
 
     private func flush() {
         guard !isClosed else { return }
         let fd = self.fd
+        defer { account() }
         while !output.isEmpty {
             let n = output.withReadable { p in Glibc.send(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL)) }
             if n > 0 { output.consume(n); lastWriteProgressMs = loop.nowMs; continue }
@@ -416,6 +450,18 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
     }
 
+    /// Server shutdown: an upgraded protocol says goodbye, what the kernel takes now is
+    /// sent (no waiting: shutdown must not hang on a client that does not read), then FIN.
+    func closeForShutdown() {
+        guard !isClosed else { return }
+        upgraded?.serverStopping()
+        if isClosed { return }
+        flush()
+        if isClosed { return }
+        if !sentFin { sentFin = true; shutdown(fd, Int32(SHUT_WR)) }
+        close(flush: false)
+    }
+
     func closeGracefully(lingerMs: Int64) {
         guard !isClosed, lingerDeadlineMs == nil else { return }
         lingerDeadlineMs = loop.nowMs + lingerMs
@@ -430,6 +476,11 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             return
         }
         isClosed = true
+        // What it owed is gone with it: release it from the total and the memory now (a
+        // closure on a worker may keep this object alive a while longer).
+        output = ByteBuffer()
+        input = ByteBuffer()
+        account()
         loop.deregister(fd: fd)
         Glibc.close(fd)
         server.connectionClosed(self)
@@ -451,6 +502,13 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
         }
         if let upgraded { upgraded.tick(nowMs: nowMs); return }
         if awaitingWorker { return }
+        if !output.isEmpty && !overOutputShare {
+            // Held back by the total bound, which others have since freed: EPOLLOUT will
+            // not come while this client does not read, so resume pending requests here.
+            processRequests()
+            if isClosed { return }
+            updateInterest()
+        }
         if let started = requestStartedMs, nowMs - started > Int64(server.options.headerTimeoutMs) {
             input.consume(input.readableCount)
             requestStartedMs = nil

@@ -15,6 +15,8 @@ public struct HTTPServerOptions: Sendable {
     public var keepAliveTimeoutMs = 30_000
     /// Unsent answers per connection past which its requests wait (and reading stops).
     public var maxConnectionOutputBytes = 4 * 1024 * 1024
+    /// Output owed across all connections; shared by the loops (see `OutputBudget`).
+    public var outputBudget = OutputBudget(limitBytes: 256 * 1024 * 1024)
     public var corsOrigins: Set<String> = []
     /// Host names (lower case, no port) a request's Host header may name; nil accepts any.
     /// On a loopback bind this stops DNS rebinding: a page on evil.example that resolves
@@ -213,12 +215,14 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     /// Kept apart so the per-request check does not copy the whole options struct.
     let observer: (@Sendable (HTTPExchange) -> Void)?
     var workers: DispatchQueue { server.workers }
+    let outputBudget: OutputBudget
 
     init(loop: EventLoop, listenFd: Int32, server: HTTPServer) {
         self.loop = loop
         self.listenFd = listenFd
         self.server = server
         self.observer = server.options.observer
+        self.outputBudget = server.options.outputBudget
     }
 
     deinit { scratch.deallocate() }
@@ -234,8 +238,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
             for c in Array(connections.values) { c.sweep(nowMs: now) }
         }
         loop.run()
-        // Shutting down: close everything this loop owns.
-        for c in Array(connections.values) { c.close(flush: false) }
+        // Shutting down: close everything this loop owns, WebSocket clients with 1001.
+        for c in Array(connections.values) { c.closeForShutdown() }
         loop.deregister(fd: listenFd)
         close(listenFd)
     }

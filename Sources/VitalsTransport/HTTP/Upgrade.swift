@@ -42,4 +42,7 @@ public protocol UpgradedProtocol: AnyObject {
     func tick(nowMs: Int64)
     /// The socket is gone; release everything.
     func closed()
+    /// The server is stopping: say goodbye on the wire (WebSocket: close 1001, going away)
+    /// with `send`; the socket is closed right after.
+    func serverStopping()
 }

@@ -136,6 +136,17 @@ public final class WebSocketConnection: UpgradedProtocol {
         release()
     }
 
+    /// A client that sees 1001 knows the server went away on purpose and may reconnect,
+    /// rather than taking a bare TCP close for a crash (1006).
+    public func serverStopping() {
+        guard !finished else { return }
+        session.close(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
+        recordClose(WebSocketCloseCode.goingAway)
+        moveSessionOutput()
+        finished = true
+        release()
+    }
+
     // MARK: events
 
     private func handle(_ event: WebSocketEvent) {

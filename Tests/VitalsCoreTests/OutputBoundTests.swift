@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+import XCTest
+@testable import VitalsSupport
+@testable import VitalsTransport
+@testable import VitalsCore
+@testable import VitalsAPI
+
+/// Clients that pipeline requests and never read: each connection is bounded on its own,
+/// and all of them together by `limits.max_total_output_bytes`, which health reports.
+final class OutputBoundTests: XCTestCase {
+    /// Answered inline from bytes built once, so the clients' requests are answered faster
+    /// than the kernel's socket buffers (up to 4 MB each) can hide them.
+    static let bigAnswer = "/api/v1/openapi.json"
+
+    func testNonReadingClientsAreBoundedInTotal() throws {
+        let limit = 1 << 20
+        let d = try TestDaemon(configure: { $0.maxTotalOutputBytes = limit })
+        let answer = try d.get(Self.bigAnswer)
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertGreaterThan(answer.body.count, 20_000, "each answer is over 20 KB: \(answer.text.prefix(400))")
+
+        // Eight clients, 300 pipelined requests each (~10 MB asked per client, more than the kernel buffers), small
+        // receive windows, never reading. With only the 4 MiB per-connection bound they
+        // held ~30 MB between them.
+        let request = Array("GET \(Self.bigAnswer) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        for _ in 0..<8 {
+            let fd = try connectLoopback(port: d.port, timeoutMs: 5000, receiveBuffer: 4096)
+            sendAll(fd, Array([[UInt8]](repeating: request, count: 300).joined()))
+            fds.append(fd)
+        }
+        let used = settle { d.app.outputBudget.usedBytes }
+        XCTAssertGreaterThanOrEqual(used, limit * 4 / 5, "the clients filled the budget")
+        XCTAssertLessThanOrEqual(used, limit + 8 * answer.body.count, "past the bound each client holds at most one answer")
+
+        // A client that reads is still served, and health says why memory is held.
+        let health = try d.get("/api/v1/system/health").json()
+        let pressure = health["components"]?["connections"]?["status"]?.stringValue
+        XCTAssertTrue(pressure == "exhausted" || pressure == "pressure", "\(health)")
+        XCTAssertEqual(health["components"]?["connections"]?["max_output_bytes"]?.intValue, limit)
+        XCTAssertNotEqual(health["status"]?.stringValue, "ok")
+        XCTAssertTrue(health["warnings"]?.arrayValue?.contains { $0["component"]?.stringValue == "connections" } ?? false)
+        XCTAssertEqual(try d.get(Self.bigAnswer).status, 200)
+
+        // Gone clients give everything back.
+        for fd in fds { close(fd) }
+        fds = []
+        XCTAssertEqual(settle { d.app.outputBudget.usedBytes }, 0)
+        let after = try d.get("/api/v1/system/health").json()
+        XCTAssertEqual(after["components"]?["connections"]?["status"]?.stringValue, "ok")
+        XCTAssertEqual(after["components"]?["connections"]?["output_bytes"]?.intValue, 0)
+    }
+
+    /// The value once it stops changing for 300 ms (at most 5 s).
+    private func settle(_ read: () -> Int) -> Int {
+        var last = read(), stableSince = Date()
+        let end = Date().addingTimeInterval(5)
+        while Date() < end {
+            usleep(50_000)
+            let v = read()
+            if v != last { last = v; stableSince = Date() } else if Date().timeIntervalSince(stableSince) > 0.3 { break }
+        }
+        return last
+    }
+}
