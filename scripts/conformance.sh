@@ -66,6 +66,8 @@ if [ "${GPU_ENV[0]}" = VITALS_GPU_ENABLED=true ]; then
         || { echo "conformance: FAILED (no GPU series from the fake NVML)" >&2; tail -5 "$LOG" >&2; exit 1; }
 fi
 ./scripts/prometheus-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (/metrics)" >&2; exit 1; }
+./scripts/prometheus-rules-check.sh || { echo "conformance: FAILED (deploy/prometheus rules)" >&2; exit 1; }
+./scripts/grafana-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (deploy/grafana dashboard queries)" >&2; exit 1; }
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the Prometheus checks:" >&2; tail -20 "$LOG" >&2; exit 1; }
 ./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }

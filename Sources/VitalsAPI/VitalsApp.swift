@@ -103,6 +103,8 @@ public final class VitalsApp: Sendable {
                                compat: Set(config.metricsCompat.compactMap(MetricsCompat.init(rawValue:))))
         let http = httpMetrics
         let wsStats = hub.stats
+        let historyStore = store
+        metrics.addSection { w in writeHistoryMetrics(historyStore, into: &w) }
         metrics.addSection { w in http.write(into: &w) }
         metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
         sampler.addListener(metrics)
@@ -220,6 +222,16 @@ public final class VitalsApp: Sendable {
         sampler.stop()
         return store?.close()
     }
+}
+
+/// Whether history is being kept: 0 when the database could not be opened or its last
+/// write failed (samples are then held in memory, see `HistoryStore`), so a scraper can
+/// alert on it.
+func writeHistoryMetrics(_ store: HistoryStore?, into w: inout ExpositionWriter) {
+    w.family("vitals_history_writable",
+             help: "1 while the history database takes writes, 0 when it could not be opened or its last write failed.",
+             kind: .gauge)
+    w.sample(store?.health.writable == true ? 1 : 0)
 }
 
 /// `mkdir -p`; the last directory (the data directory) is private to the daemon's user.

@@ -78,9 +78,24 @@ final class MetricsRouteTests: XCTestCase {
                        "vitals_network_receive_bytes_total{device=\"eth0\"} 4294967000", "vitals_collector_success{collector=\"nvml\"} 1",
                        "vitals_http_requests_total{route=\"/api/v1/system/stats\",method=\"GET\",status=\"200\"} 1",
                        "vitals_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1",
-                       "vitals_disk_read_bytes_total{device=\"sda\"} 10240000"] {
+                       "vitals_disk_read_bytes_total{device=\"sda\"} 10240000",
+                       "vitals_gpu_available 1", "vitals_history_writable 1"] {
             XCTAssertTrue(got.contains(needle), "missing \(needle)")
         }
+    }
+
+    /// The two gauges the Prometheus rules alert on go 0: no NVML (GPU sampling off) and a
+    /// history database that cannot be opened (nothing can be created under /proc).
+    func testGPUAvailableAndHistoryWritableGoZero() throws {
+        let d = try TestDaemon(configure: {
+            $0.gpuEnabled = false
+            $0.databaseFile = "/proc/vitals-no-such-dir/vitals.db"
+        }, statfs: Self.fixedStatfs)
+        // The store is kept (live stats go on) with writable false.
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 10_000_000_000)
+        let text = try d.get("/metrics").text
+        XCTAssertTrue(text.contains("\nvitals_gpu_available 0\n"), text)
+        XCTAssertTrue(text.contains("\nvitals_history_writable 0\n"), text)
     }
 
     /// `metrics.compat`: node_exporter's and dcgm-exporter's own names, labels and units,
@@ -114,7 +129,9 @@ final class MetricsRouteTests: XCTestCase {
         XCTAssertEqual(om.headers["content-type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
         XCTAssertTrue(om.text.hasSuffix("# EOF\n"))
         XCTAssertTrue(om.text.contains("# TYPE vitals_network_receive_bytes counter\n# UNIT vitals_network_receive_bytes bytes\n"))
-        XCTAssertFalse(om.text.contains("vitals_gpu_"), "no GPU, no GPU families")
+        // No GPU, no GPU families but the one saying so.
+        XCTAssertTrue(om.text.contains("\nvitals_gpu_available 0\n"))
+        XCTAssertFalse(om.text.replacing("vitals_gpu_available", with: "").contains("vitals_gpu_"), "no GPU, no GPU families")
 
         // Rendered once per tick and format: the second scrape gets the first one's bytes
         // (its own request is not counted yet); the next tick's render counts all of them.

@@ -6,7 +6,7 @@ import VitalsSupport
 /// Integers are converted with `{ Double($0) }`, never `.map(Double.init)`: on a `UInt64`
 /// that unapplied reference resolves to `Double(bitPattern:)` and yields garbage (5e-314).
 public enum MetricTable {
-    public static let all: [MetricSeries] = host + filesystem + disk + network + gpu + collectors
+    public static let all: [MetricSeries] = host + filesystem + disk + network + gpuStatus + gpu + collectors
 
     static let host: [MetricSeries] = [
         MetricSeries(prometheus: "vitals_cpu_busy_ratio", history: "cpu.percent",
@@ -117,6 +117,14 @@ public enum MetricTable {
                      .interface { Double($0.rxDropped) }),
         MetricSeries(prometheus: "vitals_network_transmit_drop", "Packets to send dropped by the interface.", kind: .counter,
                      .interface { Double($0.txDropped) }),
+    ]
+
+    /// Whether NVML answered on the last tick: 0 with GPU sampling off, while NVML is
+    /// initializing or failing (its per-GPU series are then absent); every GPU asleep is 1
+    /// (NVML is deliberately not called, the GPUs are still there).
+    static let gpuStatus: [MetricSeries] = [
+        MetricSeries(prometheus: "vitals_gpu_available", "1 when NVML answered on the last tick (GPUs listed), else 0.",
+                     .host { s in if case .available = s.gpu { return 1 } else { return 0 } }),
     ]
 
     /// Per-GPU series; a history name here is the part after "gpuN.".
