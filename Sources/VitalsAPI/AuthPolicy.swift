@@ -20,6 +20,11 @@ public struct AuthPolicy: Sendable {
         self.generatedTokenFile = generatedTokenFile
     }
 
+    /// Whether both hold the same tokens (a reload compares before and after).
+    func sameTokens(as other: AuthPolicy) -> Bool {
+        adminTokens == other.adminTokens && readTokens == other.readTokens && readsNeedToken == other.readsNeedToken
+    }
+
     /// Builds the policy from config: tokens from config and the token file; on a loopback
     /// bind with no admin token configured, one is generated into `<data_dir>/admin.token`
     /// (0600) so that `make run` works with no set-up and nothing secret lives in the repo.

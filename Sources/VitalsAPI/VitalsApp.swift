@@ -13,7 +13,11 @@ public final class VitalsApp: Sendable {
     public let sampler: Sampler
     public let store: HistoryStore?
     public let storeOpenError: String?
-    public let auth: AuthPolicy
+    /// Tokens can change on a reload (SIGHUP): read per request from here.
+    private let authBox: Locked<AuthPolicy>
+    public var auth: AuthPolicy { authBox.value }
+    /// The config in force: `config` as started, then each reload's.
+    private let currentConfig: Locked<VitalsConfig>
     /// WebSocket topics: other parts of the daemon publish events here.
     public let hub: TopicHub
     public let topics: VitalsTopics
@@ -48,11 +52,10 @@ public final class VitalsApp: Sendable {
         guard makeDirectories(config.dataDir) else {
             throw ConfigError("config: storage.data_dir = \"\(config.dataDir)\": cannot create directory (\(String(cString: strerror(errno))))")
         }
-        if let auth {
-            self.auth = auth
-        } else {
-            self.auth = try AuthPolicy.load(config)
-        }
+        let policy: AuthPolicy
+        if let auth { policy = auth } else { policy = try AuthPolicy.load(config) }
+        authBox = Locked(policy)
+        currentConfig = Locked(config)
 
         // A database that cannot be opened must not stop live stats: health reports it.
         var openError: String? = nil
@@ -172,16 +175,45 @@ public final class VitalsApp: Sendable {
         let http = httpMetrics
         http.install(routes: router.all.map(\.pattern))
         o.observer = { http.record($0) }
-        let auth = self.auth
+        let authBox = self.authBox
         let limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
                                 authFailuresPerMinute: config.authFailuresPerMinute, time: time)
-        let server = HTTPServer(options: o, router: router, authorize: { limits.authorize($0, $1, policy: auth) })
+        let server = HTTPServer(options: o, router: router, authorize: { req, ctx in limits.authorize(req, ctx, policy: authBox.value) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
         if let (socket, periodMs) = SystemdWatchdog.periodFromEnvironment() {
             startWatchdog(socketPath: socket, periodMs: periodMs, port: port)
         }
         return port
+    }
+
+    /// What a reload (SIGHUP) applied, and what changed but only takes effect on a restart.
+    public struct ReloadOutcome: Sendable {
+        public var applied: [String]
+        public var needRestart: [String]
+    }
+
+    /// Keys a reload applies in place; every other changed key waits for a restart.
+    static let reloadableKeys: Set<String> = ["log.level", "log.format", "auth.admin_tokens", "auth.read_tokens",
+                                               "auth.token_file", "auth.open_reads"]
+
+    /// Applies a newly loaded config: log level and format, and tokens (the token file is
+    /// read again). An invalid one (unreadable token file, say) throws and changes nothing.
+    public func reload(_ new: VitalsConfig) throws(ConfigError) -> ReloadOutcome {
+        let old = currentConfig.value
+        let changed = ConfigLoader.changedKeys(from: old, to: new)
+        let newAuth = try AuthPolicy.load(new)
+        let tokensBefore = auth
+        Log.setLevel(new.logLevel)
+        Log.setFormat(new.logFormat)
+        authBox.set(newAuth)
+        currentConfig.set(new)
+        var applied = changed.filter { Self.reloadableKeys.contains($0) }
+        // The token file's content may change with the same path.
+        if !applied.contains(where: { $0.hasPrefix("auth.") }) && !tokensBefore.sameTokens(as: newAuth) {
+            applied.append("auth.token_file (content)")
+        }
+        return ReloadOutcome(applied: applied, needRestart: changed.filter { !Self.reloadableKeys.contains($0) })
     }
 
     /// Pings systemd's watchdog while the sampler ticks (see SystemdWatchdog).

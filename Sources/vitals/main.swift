@@ -93,7 +93,7 @@ case .run(var config):
         guard sigwait(&handledSignals, &received) == 0 else { continue }
         if DaemonSignal.stops(received) { break }
         if received == SIGHUP {
-            Log.info("reload requested; not supported yet, config unchanged", ["signal": "SIGHUP"])
+            reloadConfig(app, environment: environment)
         } else {
             Log.info("signal ignored", ["signal": DaemonSignal.name(received)])
         }
@@ -111,3 +111,23 @@ case .run(var config):
     }
     exit(0)
 }
+
+/// SIGHUP: load the config again from the same flags, file and environment, apply what
+/// can change in place (log level and format, tokens), say what waits for a restart, and
+/// keep the running config when the new one is invalid. systemd sees RELOADING=1 then READY=1.
+func reloadConfig(_ app: VitalsApp, environment: [String: String]) {
+    SystemdNotify.send("RELOADING=1")
+    defer { SystemdNotify.send("READY=1") }
+    do {
+        guard case .run(let new) = try ConfigLoader.load(arguments: Array(CommandLine.arguments.dropFirst()),
+                                                         environment: environment) else { return }
+        let outcome = try app.reload(new)
+        Log.info("config reloaded", ["changed": outcome.applied.isEmpty ? "nothing" : outcome.applied.joined(separator: ",")])
+        if !outcome.needRestart.isEmpty {
+            Log.warn("config changes that need a restart were not applied", ["keys": outcome.needRestart.joined(separator: ",")])
+        }
+    } catch {
+        Log.error("config reload failed; keeping the running config", ["error": error.description])
+    }
+}
+

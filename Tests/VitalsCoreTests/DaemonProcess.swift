@@ -19,7 +19,8 @@ final class DaemonProcess {
     }
 
     /// Starts the daemon; with `waitUntilServing`, returns once it answers /health.
-    init(dataDir: String, extraEnvironment: [String: String] = [:], waitUntilServing: Bool = true) throws {
+    init(dataDir: String, extraEnvironment: [String: String] = [:], config: String? = nil,
+         waitUntilServing: Bool = true) throws {
         let exe = Self.executable
         guard FileManager.default.isExecutableFile(atPath: exe) else {
             throw TestError("no vitals executable at \(exe): run swift build first")
@@ -28,6 +29,7 @@ final class DaemonProcess {
         self.dataDir = dataDir
         logPath = workDir.path + "/vitals.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
+        if let config { try config.write(toFile: workDir.path + "/config.json", atomically: true, encoding: .utf8) }
         process.executableURL = URL(fileURLWithPath: exe)
         process.arguments = ["--listen", "127.0.0.1:\(port)", "--data-dir", dataDir, "--log-level", "info"]
         // A working directory without config.json, so only these flags apply.
@@ -51,6 +53,11 @@ final class DaemonProcess {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Writes `./config.json` in the daemon's working directory (read at start and on SIGHUP).
+    func writeConfig(_ json: String) throws {
+        try json.write(toFile: workDir.path + "/config.json", atomically: true, encoding: .utf8)
+    }
 
     func signal(_ s: Int32) { kill(process.processIdentifier, s) }
 

@@ -11,7 +11,7 @@ final class DaemonProcessTests: XCTestCase {
         let dir = TempDir()
         let d = try DaemonProcess(dataDir: dir.path)
         d.signal(SIGHUP)
-        XCTAssertTrue(d.waitForLog("reload requested; not supported yet, config unchanged"), d.log)
+        XCTAssertTrue(d.waitForLog("config reloaded changed=nothing"), d.log)
         for (s, name) in [(SIGUSR1, "SIGUSR1"), (SIGUSR2, "SIGUSR2"), (SIGALRM, "SIGALRM")] {
             d.signal(s)
             XCTAssertTrue(d.waitForLog("signal ignored signal=\(name)"), d.log)
@@ -21,6 +21,33 @@ final class DaemonProcessTests: XCTestCase {
         XCTAssertEqual(d.waitForExit(seconds: 10), 0, d.log)
         XCTAssertTrue(d.log.contains("stopping signal=SIGTERM"), d.log)
         XCTAssertTrue(d.log.contains("stopped; history flushed"), d.log)
+    }
+
+    /// SIGHUP loads the config again: new tokens apply at once, a change that needs a
+    /// restart is named, and an invalid file leaves the running config in place.
+    func testSIGHUPReloadsTokensAndKeepsTheOldConfigWhenInvalid() throws {
+        let dir = TempDir()
+        let first = "first-admin-token-0123456789", second = "second-admin-token-0123456789"
+        let d = try DaemonProcess(dataDir: dir.path, config: #"{"auth": {"admin_tokens": ["\#(first)"]}}"#)
+        func save(_ token: String) throws -> Int {
+            try TestHTTPClient.request(port: d.port, "POST", "/api/v1/system/stats/save",
+                                       headers: ["Authorization": "Bearer \(token)"]).status
+        }
+        XCTAssertEqual(try save(first), 201)
+
+        try d.writeConfig(#"{"auth": {"admin_tokens": ["\#(second)"]}, "sampling": {"interval_ms": 1000}}"#)
+        d.signal(SIGHUP)
+        XCTAssertTrue(d.waitForLog("config reloaded changed=auth.admin_tokens"), d.log)
+        XCTAssertTrue(d.waitForLog("need a restart were not applied keys=sampling.interval_ms"), d.log)
+        XCTAssertEqual(try save(second), 201, "the new token works at once")
+        XCTAssertEqual(try save(first), 401, "the old one is gone")
+
+        try d.writeConfig(#"{"auth": {"admin_tokens": ["short"]}}"#)
+        d.signal(SIGHUP)
+        XCTAssertTrue(d.waitForLog("config reload failed; keeping the running config"), d.log)
+        XCTAssertEqual(try save(second), 201, "still the last good config")
+        d.signal(SIGTERM)
+        XCTAssertEqual(d.waitForExit(seconds: 10), 0, d.log)
     }
 
     /// SIGTERM and SIGINT say goodbye to WebSocket clients with 1001 (going away), not a bare

@@ -78,6 +78,10 @@ final class SystemdNotifyTests: XCTestCase {
         let first = sock.receive(timeoutMs: 10_000)
         XCTAssertTrue(first?.hasPrefix("READY=1") ?? false, "\(String(describing: first))")
         XCTAssertTrue(sock.collect(ms: 500).contains { $0.hasPrefix("WATCHDOG=1") })
+        kill(p.processIdentifier, SIGHUP)
+        let reload = sock.collect(ms: 1_000).filter { !$0.hasPrefix("WATCHDOG=1") }
+        XCTAssertEqual(reload.first, "RELOADING=1", "\(reload)")
+        XCTAssertEqual(reload.dropFirst().first, "READY=1", "\(reload)")
         kill(p.processIdentifier, SIGTERM)
         XCTAssertTrue(sock.collect(ms: 3_000).contains { $0.hasPrefix("STOPPING=1") })
         p.waitUntilExit()

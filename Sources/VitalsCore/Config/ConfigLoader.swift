@@ -229,6 +229,11 @@ public enum ConfigLoader {
         }
     }
 
+    /// The keys whose effective value differs between two configs (a reload's diff).
+    public static func changedKeys(from old: VitalsConfig, to new: VitalsConfig) -> [String] {
+        ConfigSchema.keys.filter { $0.get(old) != $0.get(new) }.map(\.path)
+    }
+
     /// The effective config as config.json would hold it, in the schema's order, tokens
     /// masked (`vitals check-config`).
     public static func effectiveJSON(_ c: VitalsConfig, maskSecrets: Bool = true) -> String {
