@@ -25,7 +25,14 @@ let package = Package(
                 path: "Sources/VitalsTransport", swiftSettings: swift6),
         .target(name: "VitalsCore", dependencies: ["VitalsSupport", "CSQLite", "CLinux", "CNVML"],
                 path: "Sources/VitalsCore", swiftSettings: swift6),
-        .target(name: "VitalsAPI", dependencies: ["VitalsCore", "VitalsTransport", "VitalsSupport", "CLinux"],
+        // The dashboard's files (Assets/: html, js, css, the vendored Chart.js), embedded at
+        // build time by the EmbedAssets plugin: vitals-embed writes them into one generated
+        // Swift file as base64 literals (identity and gzip), so the binary needs no files.
+        .executableTarget(name: "vitals-embed", path: "Sources/vitals-embed", swiftSettings: swift6),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["vitals-embed"], path: "Plugins/EmbedAssets"),
+        .target(name: "VitalsDashboard", dependencies: ["VitalsTransport", "VitalsSupport"], path: "Sources/VitalsDashboard",
+                exclude: ["Assets", "ThirdParty"], swiftSettings: swift6, plugins: ["EmbedAssets"]),
+        .target(name: "VitalsAPI", dependencies: ["VitalsCore", "VitalsTransport", "VitalsSupport", "VitalsDashboard", "CLinux"],
                 path: "Sources/VitalsAPI", swiftSettings: swift6),
         .executableTarget(name: "vitals", dependencies: ["VitalsAPI", "VitalsCore", "VitalsSupport"],
                           path: "Sources/vitals", swiftSettings: swift6),
@@ -34,7 +41,7 @@ let package = Package(
                           dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport", "CSQLite", "CLinux"],
                           path: "Sources/vitals-bench", swiftSettings: swift6),
         .testTarget(name: "VitalsCoreTests",
-                    dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport", "CLinux", "CSQLite"],
+                    dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport", "VitalsDashboard", "CLinux", "CSQLite"],
                     path: "Tests/VitalsCoreTests", swiftSettings: swift6),
     ]
 )

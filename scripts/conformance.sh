@@ -4,7 +4,8 @@
 # only on `autobahn: 0 failed of N`), checks /metrics with promtool and a real Prometheus
 # (scripts/prometheus-check.sh), with GPU series from the fake NVML when a C compiler can
 # build it, then schemathesis against the daemon's own OpenAPI document (0 failures), and
-# the systemd unit with systemd-analyze (verify, security) plus make install/uninstall.
+# the dashboard in headless Chromium (scripts/browser-check.sh, its own daemon), and the
+# systemd unit with systemd-analyze (verify, security) plus make install/uninstall.
 # Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +63,8 @@ case "$last" in
 esac
 
 if [ "${GPU_ENV[0]}" = VITALS_GPU_ENABLED=true ]; then
-    curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^vitals_gpu_utilization_ratio{' \
+    # Into a file first: `curl | grep -q` under pipefail fails when grep stops reading early (SIGPIPE).
+    curl -sf "http://127.0.0.1:$PORT/metrics" -o "$DATA/metrics.txt" && grep -q '^vitals_gpu_utilization_ratio{' "$DATA/metrics.txt" \
         || { echo "conformance: FAILED (no GPU series from the fake NVML)" >&2; tail -5 "$LOG" >&2; exit 1; }
 fi
 ./scripts/prometheus-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (/metrics)" >&2; exit 1; }
@@ -71,5 +73,6 @@ fi
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the Prometheus checks:" >&2; tail -20 "$LOG" >&2; exit 1; }
 ./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }
+./scripts/browser-check.sh || { echo "conformance: FAILED (the dashboard in Chromium)" >&2; exit 1; }
 ./scripts/systemd-check.sh || { echo "conformance: FAILED (systemd unit or make install)" >&2; exit 1; }
-echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures; systemd unit ok)"
+echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures; dashboard in Chromium ok; systemd unit ok)"

@@ -1,5 +1,6 @@
 import VitalsSupport
 import VitalsTransport
+import VitalsDashboard
 import VitalsCore
 import Glibc
 import Synchronization
@@ -138,6 +139,7 @@ public final class VitalsApp: Sendable {
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
+        routes.add(DashboardRoutes(assets: EmbeddedAssets.assets, version: Self.version))
         routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
                                    echoEndpoint: config.wsEchoEndpoint))
         return routes

@@ -131,10 +131,16 @@ enum OpenAPIDocument {
                 w.key("schema"); w.beginObject(); w.field("$ref", "#/components/schemas/Error"); w.endObject()
                 w.endObject()
                 w.endObject()
-            case .other(let type):
+            case .jsonOr(let schema, let types):
                 w.field("description", r.description)
                 w.key("content"); w.beginObject()
-                w.key(type); w.beginObject(); w.key("schema"); w.beginObject(); w.field("type", "string"); w.endObject(); w.endObject()
+                w.key("application/json"); w.beginObject(); w.key("schema"); JSONSchemaWriter.write(schema, &w); w.endObject()
+                for type in types { w.key(type); w.beginObject(); w.key("schema"); w.beginObject(); w.field("type", "string"); w.endObject(); w.endObject() }
+                w.endObject()
+            case .other(let types):
+                w.field("description", r.description)
+                w.key("content"); w.beginObject()
+                for type in types { w.key(type); w.beginObject(); w.key("schema"); w.beginObject(); w.field("type", "string"); w.endObject(); w.endObject() }
                 w.endObject()
             case .none:
                 w.field("description", r.description)

@@ -54,7 +54,18 @@ public struct RouteSpec: Sendable {
         var s = self; s.responses.append(ResponseSpec(status: status, description: description, content: .json(schema))); return s
     }
     public func responds(_ status: Int, _ description: String, contentType: String) -> RouteSpec {
-        var s = self; s.responses.append(ResponseSpec(status: status, description: description, content: .other(contentType))); return s
+        var s = self; s.responses.append(ResponseSpec(status: status, description: description, content: .other([contentType]))); return s
+    }
+    /// An answer whose media type depends on the request (the file asked for, `Accept`):
+    /// JSON with its schema when `json` is given, and each of `contentTypes`.
+    public func responds(_ status: Int, _ description: String, json schema: Schema? = nil, contentTypes: [String]) -> RouteSpec {
+        var s = self
+        let content: ResponseSpec.Content = schema.map { .jsonOr($0, contentTypes) } ?? .other(contentTypes)
+        s.responses.append(ResponseSpec(status: status, description: description, content: content)); return s
+    }
+    /// An answer with no content (304 Not Modified).
+    public func responds(_ status: Int, _ description: String) -> RouteSpec {
+        var s = self; s.responses.append(ResponseSpec(status: status, description: description, content: .none)); return s
     }
     /// An error answer in the one error shape; `codes` lists the `error.code` values it carries.
     public func fails(_ status: Int, _ description: String, _ codes: ErrorCode...) -> RouteSpec {
@@ -69,7 +80,7 @@ public struct RouteSpec: Sendable {
 }
 
 public struct ResponseSpec: Sendable {
-    public enum Content: Sendable { case json(Schema), error([ErrorCode]), other(String), none }
+    public enum Content: Sendable { case json(Schema), jsonOr(Schema, [String]), error([ErrorCode]), other([String]), none }
     public let status: Int
     public let description: String
     public let content: Content

@@ -15,6 +15,9 @@ public struct RouteTable: Sendable {
         /// A fixed JSON body derived from the complete table (route index, OpenAPI), built
         /// once after every provider has registered, so it cannot miss a later route.
         case document(@Sendable ([RouteSpec]) -> [UInt8])
+        /// A handler made once the table is complete, for a route that answers either such a
+        /// document or something else by request (`/`: the dashboard for a browser, else the index).
+        case built(@Sendable ([RouteSpec]) -> @Sendable (ValidatedInput) -> HTTPResponse)
     }
 
     public private(set) var entries: [(spec: RouteSpec, handler: Handler)] = []
@@ -49,6 +52,8 @@ public struct RouteTable: Sendable {
             case .document(let build):
                 let body = build(specs)
                 action = .inline { _ in .json(body) }
+            case .built(let make):
+                action = .inline(Self.validating(spec, make(specs)))
             }
             r.add(spec.method, spec.path, access: spec.access, action)
         }

@@ -299,8 +299,11 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             output.append("\r\nContent-Type: ")
             output.append(ct)
         }
-        output.append("\r\nContent-Length: ")
-        output.append(String(r.body.count))
+        // RFC 9110 8.6: never on a 204; on a 304 it would have to be the 200's length.
+        if r.status != 204 && r.status != 304 {
+            output.append("\r\nContent-Length: ")
+            output.append(String(r.body.count))
+        }
         if r.noStore { output.append("\r\nCache-Control: no-store") }
         if let origin, server.options.corsOrigins.contains(origin) {
             output.append("\r\nAccess-Control-Allow-Origin: ")

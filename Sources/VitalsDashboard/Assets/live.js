@@ -1,0 +1,85 @@
+// The live feed: the WebSocket (`/ws?topics=system_stats`, a snapshot every tick) with
+// reconnection by exponential backoff with full jitter; while it is down the REST snapshot
+// is polled every second, and the socket takes over again as soon as it reconnects.
+// States: "connecting", "live", "reconnecting" (nothing answers), "polling".
+
+const BASE_MS = 500, CAP_MS = 10000, POLL_MS = 1000;
+
+export class Live {
+  constructor(onSnapshot, onState) {
+    this.onSnapshot = onSnapshot;
+    this.onState = onState;
+    this.state = "connecting";
+    this.attempt = 0;
+    this.ws = null;
+    this.pollTimer = null;
+    this.retryTimer = null;
+    this.lastSeq = -1;
+  }
+
+  start() { this.connect(); }
+
+  setState(s) {
+    if (this.state !== s) { this.state = s; this.onState(s); }
+  }
+
+  connect() {
+    this.retryTimer = null;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    let ws;
+    try { ws = new WebSocket(`${scheme}://${location.host}/ws?topics=system_stats`); } catch { this.retry(); return; }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.stopPolling();
+      this.setState("live");
+    };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "event" && m.topic === "system_stats") this.deliver(m.data);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.state === "live" || this.state === "connecting") this.setState("reconnecting");
+      this.startPolling();
+      this.retry();
+    };
+  }
+
+  /// Full jitter (a delay anywhere in [0.5, 1] of the step) so many pages restarting with the
+  /// daemon do not reconnect in step.
+  retry() {
+    const step = Math.min(CAP_MS, BASE_MS * 2 ** this.attempt);
+    this.attempt++;
+    this.retryTimer = setTimeout(() => this.connect(), step * (0.5 + Math.random() / 2));
+  }
+
+  deliver(snap) {
+    // A poll and a late socket message can carry the same tick.
+    if (snap.seq === this.lastSeq) return;
+    this.lastSeq = snap.seq;
+    this.onSnapshot(snap);
+  }
+
+  startPolling() {
+    if (this.pollTimer) return;
+    const poll = async () => {
+      try {
+        const r = await fetch("/api/v1/system/stats", { cache: "no-store" });
+        if (!r.ok) throw new Error(String(r.status));
+        const snap = await r.json();
+        if (this.pollTimer) { this.setState("polling"); this.deliver(snap); }
+      } catch {
+        if (this.pollTimer) this.setState("reconnecting");
+      }
+    };
+    this.pollTimer = setInterval(poll, POLL_MS);
+    poll();
+  }
+
+  stopPolling() {
+    clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+}
