@@ -138,7 +138,11 @@ def main():
               f"{nav_ms:.0f} ms; loads: {', '.join(f'{n:.0f}' for n in navs)} ms; load average {os.getloadavg()[0]:.1f}")
         check("indicator says live", wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 5))
         tabs = page.eval_on_selector_all("[role=tab]:not([hidden])", "els => els.map(e => e.textContent)")
-        check("tabs: Overview, Trends, GPU (the others hidden without their API)", tabs == ["Overview", "Trends", "GPU"], ", ".join(tabs))
+        # A tab shows only when the route index lists its API (jobs, alerts, activity come later).
+        want_tabs = ["Overview", "Trends", "GPU"] + [t for t, prefix in (("Jobs", "/api/v1/jobs"), ("Alerts", "/api/v1/alerts"),
+                     ("Optimization", "/api/v1/optimization"), ("Activity", "/api/v1/activity"))
+                     if any(r["path"].startswith(prefix) for r in json.loads(fetch("/api/v1")[2])["routes"])]
+        check("tabs: the ones whose API this daemon has", tabs == want_tabs, ", ".join(tabs))
 
         # --- the cards against /api/v1/system/stats, same tick
         matched = None
@@ -241,9 +245,24 @@ def main():
         time.sleep(1.5)
         check("polling stops once live", len(polls) <= n_polls + 1, f"{len(polls) - n_polls} polls after")
 
+        # --- optimization: presets with their fit, apply refused without the token (its 401
+        # is set aside with the admin steps' below)
+        errors_before_admin = len(console_errors)
+        page.click("#tab-optimization")
+        listed_presets = wait_for(page, "document.querySelectorAll('#panel-optimization .preset').length === 6", 8)
+        apply_disabled = page.eval_on_selector("#panel-optimization [data-preset=balanced]", "b => b.disabled")
+        check("optimization: six presets listed, apply disabled without the token", listed_presets and apply_disabled,
+              f"{page.eval_on_selector_all('#panel-optimization .preset', 'e => e.length')} presets")
+        status = page.evaluate("async () => (await fetch('/api/v1/optimization/apply-preset/balanced', {method: 'POST'})).status")
+        check("the API refuses apply-preset without the token", status == 401, str(status))
+        page.fill("#estimate-form [name=width]", "768")
+        page.click("#estimate-form button[type=submit]")
+        estimated = wait_for(page, "document.getElementById('estimate-result').textContent.startsWith('Peak ')", 5)
+        check("the estimate calculator answers from the daemon", estimated, page.inner_text("#estimate-result")[:100])
+        page.click("#tab-overview")
+
         # --- admin: refused without the token, works with it (the 401s are the point here:
         # Chromium logs each as a console error, so those are set aside)
-        errors_before_admin = len(console_errors)
         save = "#save-snapshot"
         disabled = page.eval_on_selector(save, "b => b.disabled")
         why = page.inner_text("#panel-overview .toolbar .note")
@@ -267,10 +286,18 @@ def main():
         check("with the token, save snapshot works (token in sessionStorage, sample stored)",
               saved and stored and any(s["label"] == "saved from the dashboard" for s in listed), page.inner_text("#panel-overview [role=status]"))
 
+        page.click("#tab-optimization")
+        page.click("#panel-optimization [data-preset=memory_efficient]")
+        applied = wait_for(page, "document.querySelector('#panel-optimization [data-id=memory_efficient] [data-outcome]')?.dataset.outcome === 'applied'", 5)
+        now = json.loads(fetch("/api/v1/system/optimization")[2])
+        check("with the token, a preset is applied and persisted", applied and now["offload"] == "model",
+              f"offload {now['offload']}, quantization {now['quantization']}")
+        page.click("#tab-overview")
+
         admin_errors = console_errors[errors_before_admin:]
         del console_errors[errors_before_admin:]
         unexpected = [e for e in admin_errors if "401" not in e]
-        check("only the refused requests logged errors in the admin steps", not unexpected and len(admin_errors) <= 2, f"{len(admin_errors)} x 401")
+        check("only the refused requests logged errors in the admin steps", not unexpected and len(admin_errors) <= 3, f"{len(admin_errors)} x 401")
 
         # --- performance: the overview open, live, for SOAK_S seconds
         cdp.send("Performance.enable")

@@ -9,6 +9,6 @@ export const TABS = [
   { id: "gpu", title: "GPU", load: () => import("./tab-gpu.js") },
   { id: "jobs", title: "Jobs", needs: "/api/v1/jobs", load: () => import("./tab-jobs.js") },
   { id: "alerts", title: "Alerts", needs: "/api/v1/alerts", load: () => import("./tab-alerts.js") },
-  { id: "optimization", title: "Optimization", needs: "/api/v1/advisor", load: () => import("./tab-optimization.js") },
+  { id: "optimization", title: "Optimization", needs: "/api/v1/optimization", load: () => import("./tab-optimization.js") },
   { id: "activity", title: "Activity", needs: "/api/v1/activity", load: () => import("./tab-activity.js") },
 ];
