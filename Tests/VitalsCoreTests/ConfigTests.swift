@@ -114,4 +114,14 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(first.adminTokens, second.adminTokens)
         XCTAssertEqual(first.adminTokens.first?.count, 48)
     }
+
+    /// The file-content seam (what the fuzzer drives) says what `load` says for that file.
+    func testFileBytesSeamMatchesLoad() throws {
+        var c = VitalsConfig()
+        try ConfigLoader.apply(fileBytes: Array(#"{"server": {"port": 9001}}"#.utf8), to: &c, source: "x.json")
+        XCTAssertEqual(c, try load(file: #"{"server": {"port": 9001}}"#))
+        XCTAssertThrowsError(try ConfigLoader.apply(fileBytes: Array("{".utf8), to: &c, source: "x.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("config x.json: "), "\(e)")
+        }
+    }
 }
