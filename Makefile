@@ -6,7 +6,7 @@ RELEASE := .build/release/vitals
 # and the binary runs on machines without a toolchain (sqlite and libc stay shared).
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: deps build release run test conformance bench clean
+.PHONY: deps build release run test conformance bench fuzz fuzz-ci tsan soak clean
 
 deps:
 	@./scripts/deps.sh
@@ -32,6 +32,16 @@ bench: deps
 	@./scripts/deps.sh wrk
 	$(SWIFT) build $(RELEASE_FLAGS)
 	@./scripts/bench.sh
+
+# libFuzzer harnesses under AddressSanitizer, FUZZ_SECONDS each (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
+
+# The CI share: the seed corpus and its crash regressions replayed, then 20 s of new
+# inputs per parser (10 s for the small /proc ones), about 4 minutes with the build.
+fuzz-ci: deps
+	@FUZZ_SECONDS=20 FUZZ_PROC_SECONDS=10 ./scripts/fuzz.sh
 
 clean:
 	rm -rf .build
