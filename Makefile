@@ -6,7 +6,7 @@ RELEASE := .build/release/vitals
 # and the binary runs on machines without a toolchain (sqlite and libc stay shared).
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: deps build release run test conformance bench fuzz fuzz-ci tsan clean
+.PHONY: deps build release run test conformance bench fuzz fuzz-ci tsan soak clean
 
 deps:
 	@./scripts/deps.sh
@@ -49,6 +49,12 @@ fuzz-ci: deps
 # Tests/tsan.supp says which reports are TSan's blind spot (contended Mutex) and why.
 tsan: deps
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/tsan.supp $$TSAN_OPTIONS" ./scripts/test.sh --sanitize=thread --scratch-path .build/tsan
+
+# The release daemon under an hour of load; fails when RSS or descriptors keep growing.
+soak: deps
+	@./scripts/deps.sh wrk
+	$(SWIFT) build $(RELEASE_FLAGS)
+	@./scripts/soak.sh
 
 clean:
 	rm -rf .build
