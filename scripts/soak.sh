@@ -103,8 +103,9 @@ wait "$WS_PID" 2>/dev/null || true
 # wrk prints its summary only when its -d runs out (a few seconds after the last sample).
 wait "$WRK_PID" 2>/dev/null || true
 
-ref=0
-for i in "${!T[@]}"; do [ "${T[$i]}" -le "$REF_AT" ] && ref=$i; done
+# The first sample at or after the mark (the mark itself with the default sampling).
+ref=-1
+for i in "${!T[@]}"; do [ "$ref" -lt 0 ] && [ "${T[$i]}" -ge "$REF_AT" ] && ref=$i; done
 last=$(( ${#T[@]} - 1 ))
 
 printf '\n%8s %10s %6s\n' t_s rss_mib fds
