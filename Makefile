@@ -12,7 +12,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /etc/systemd/system
 DESTDIR    ?=
 
-.PHONY: deps build release run test conformance bench clean install uninstall
+.PHONY: deps build release run test conformance bench fuzz fuzz-ci tsan soak clean install uninstall
 
 deps:
 	@./scripts/deps.sh
@@ -58,6 +58,29 @@ install: release
 uninstall:
 	rm -f "$(DESTDIR)$(PREFIX)/bin/vitals" "$(DESTDIR)$(UNITDIR)/vitals.service"
 	@echo "uninstall: kept $(SYSCONFDIR)/vitals/config.json and the data directory; remove them by hand if wanted"
+
+# libFuzzer harnesses under AddressSanitizer, FUZZ_SECONDS each (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
+
+# The CI share: the seed corpus and its crash regressions replayed, then 15 s of new
+# inputs per parser (8 s for the small /proc ones, which saturate in seconds): about 4
+# minutes with the sanitizer build on two cores.
+fuzz-ci: deps
+	@FUZZ_SECONDS=15 FUZZ_PROC_SECONDS=8 ./scripts/fuzz.sh
+
+# The test suite under ThreadSanitizer, in its own build folder so the plain debug build
+# is kept. Any report fails the run (TSan's exit status); the summary line stays.
+# Tests/tsan.supp says which reports are TSan's blind spot (contended Mutex) and why.
+tsan: deps
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/tsan.supp $$TSAN_OPTIONS" ./scripts/test.sh --sanitize=thread --scratch-path .build/tsan
+
+# The release daemon under an hour of load; fails when RSS or descriptors keep growing.
+soak: deps
+	@./scripts/deps.sh wrk
+	$(SWIFT) build $(RELEASE_FLAGS)
+	@./scripts/soak.sh
 
 clean:
 	rm -rf .build

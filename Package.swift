@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
+import Foundation
 
 // Layers as modules, so the compiler keeps the direction one way:
 //   VitalsAPI → VitalsCore → VitalsSupport, and VitalsAPI → VitalsTransport → VitalsSupport.
@@ -45,3 +46,13 @@ let package = Package(
                     path: "Tests/VitalsCoreTests", swiftSettings: swift6),
     ]
 )
+
+// `make fuzz` / `make fuzz-ci` set VITALS_FUZZ=1 to add the libFuzzer harness. It exists
+// only then: it has no `main` of its own (libFuzzer's runtime brings one), so a plain
+// `swift build` or `swift test` could not link it, and it must never reach a release.
+if ProcessInfo.processInfo.environment["VITALS_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(name: "vitals-fuzz",
+                          dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport"],
+                          path: "Sources/vitals-fuzz", swiftSettings: swift6))
+}

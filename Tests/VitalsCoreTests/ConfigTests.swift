@@ -126,4 +126,14 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.unknownEnvironment, ["VITALS_SERVER_PROT"])
         XCTAssertEqual(c.port, 9000)
     }
+
+    /// The file-content seam (what the fuzzer drives) says what `load` says for that file.
+    func testFileBytesSeamMatchesLoad() throws {
+        var c = VitalsConfig()
+        try ConfigLoader.apply(fileBytes: Array(#"{"server": {"port": 9001}}"#.utf8), to: &c, source: "x.json")
+        XCTAssertEqual(c, try load(file: #"{"server": {"port": 9001}}"#))
+        XCTAssertThrowsError(try ConfigLoader.apply(fileBytes: Array("{".utf8), to: &c, source: "x.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("config x.json: "), "\(e)")
+        }
+    }
 }

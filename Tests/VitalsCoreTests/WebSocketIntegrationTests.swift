@@ -259,6 +259,7 @@ final class WebSocketIntegrationTests: XCTestCase {
     }
 
     func testStalledReaderIsConflatedWhileAnotherKeepsReceivingOnTime() throws {
+        try XCTSkipIf(SanitizerRun.thread, SanitizerRun.timingReason)
         let d = try TestDaemon(samplerThread: true)
         let stalled = try open(d, "/ws?topics=system_stats", receiveBuffer: 4096)
         let reader = try open(d, "/ws?topics=system_stats")
@@ -317,6 +318,7 @@ final class WebSocketIntegrationTests: XCTestCase {
     /// client still gets every event whole and in order, and a stalled one (whose sends
     /// are partial and queued back on its loop) does not corrupt anyone's stream.
     func testParallelFanoutDeliversEveryEventWholeAndInOrder() throws {
+        try XCTSkipIf(SanitizerRun.thread, SanitizerRun.timingReason)
         let d = try TestDaemon { $0.wsMaxQueuedEvents = 1000; $0.wsMaxMessageBytes = 8 << 20 }
         d.app.hub.parallelThreshold.store(2, ordering: .relaxed)
         let stalled = try open(d, "/ws?topics=alerts", receiveBuffer: 4096, timeoutMs: 15_000)

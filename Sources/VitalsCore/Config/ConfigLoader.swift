@@ -138,11 +138,7 @@ public enum ConfigLoader {
         if configPath == nil, let envPath = environment["VITALS_CONFIG"] { configPath = envPath; explicitConfig = true }
         let path = configPath ?? "config.json"
         if let bytes = SmallFile.read(path, maxBytes: 16 << 20) {
-            let doc: JSONValue
-            do { doc = try JSONValue.parse(bytes) } catch {
-                throw ConfigError("config \(path): \(error)")
-            }
-            try apply(document: doc, to: &config, source: path)
+            try apply(fileBytes: bytes, to: &config, source: path)
         } else if explicitConfig {
             throw ConfigError("config \(path): cannot read file (\(String(cString: strerror(errno))))")
         }
@@ -159,6 +155,17 @@ public enum ConfigLoader {
             try set(key, v, on: &config, shown: "\(path) = \(render(v))")
         }
         return .run(config)
+    }
+
+    /// Applies a config file's content: the file read apart, so tests and the fuzzer can
+    /// hand it text without a file system.
+    public static func apply<C: Collection>(fileBytes bytes: C, to config: inout VitalsConfig,
+                                            source: String) throws(ConfigError) where C.Element == UInt8 {
+        let doc: JSONValue
+        do { doc = try JSONValue.parse(bytes) } catch {
+            throw ConfigError("config \(source): \(error)")
+        }
+        try apply(document: doc, to: &config, source: source)
     }
 
     /// Applies a parsed config document; unknown keys and wrong types are errors.

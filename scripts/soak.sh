@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Soak test: the release daemon under steady load for SOAK_SECONDS, its resident memory
+# (VmRSS) and open descriptors sampled every SOAK_SAMPLE_SECONDS, the curve printed as a
+# table. It passes when the last sample is within 5 % of the reference sample, taken at
+# the 5-minute mark (at 1/12 of the run for runs shorter than an hour), for both: a daemon
+# that keeps growing under the same load is leaking. Run through `make soak` (builds
+# release, installs wrk); not part of CI (an hour by default).
+#
+#   make soak                                          one hour, a sample a minute
+#   SOAK_SECONDS=360 SOAK_SAMPLE_SECONDS=30 make soak  six minutes
+#
+# The load, all on loopback and all bounded by SOAK_SECONDS:
+#   - wrk (SOAK_WRK_CONNECTIONS connections) rotating over /api/v1/system/stats, /metrics,
+#     /api/v1/system/health and a history query (scripts/soak-paths.lua);
+#   - SOAK_WS_CLIENTS WebSocket subscribers on system_stats (vitals-bench ws-load);
+#   - every 10 s a history query, and every 30 s POST /api/v1/system/stats/save with the
+#     admin token, so the history database grows and is read while it does.
+# Job churn joins this load once /api/v1/jobs exists (jobs arrive in a later issue): start
+# and cancel jobs in the admin loop below, beside the saves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SOAK_SECONDS=${SOAK_SECONDS:-3600}
+SAMPLE_SECONDS=${SOAK_SAMPLE_SECONDS:-60}
+WS_CLIENTS=${SOAK_WS_CLIENTS:-1000}
+WRK_CONNECTIONS=${SOAK_WRK_CONNECTIONS:-16}
+VITALS=.build/release/vitals
+TOOL=.build/release/vitals-bench
+TOKEN=soak-admin-token-$(date +%s%N)
+HISTORY="/api/v1/system/stats/history?range=1h&metrics=cpu.percent,memory.percent&points=300"
+
+for f in "$VITALS" "$TOOL"; do
+    [ -x "$f" ] || { echo "soak: $f missing; run 'make release' (make soak does)" >&2; exit 2; }
+done
+command -v wrk >/dev/null || { echo "soak: wrk missing; run ./scripts/deps.sh wrk" >&2; exit 2; }
+[ "$SOAK_SECONDS" -ge "$((2 * SAMPLE_SECONDS))" ] || { echo "soak: SOAK_SECONDS must cover at least two samples" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitals-soak.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { echo "soak: $*" >&2; }
+
+# ---- daemon ------------------------------------------------------------------------------
+PORT=$("$TOOL" free-port)
+VITALS_AUTH_ADMIN_TOKENS=$TOKEN VITALS_LIMITS_MAX_CONNECTIONS=$((WS_CLIENTS + WRK_CONNECTIONS + 64)) \
+    "$VITALS" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --log-level warn 2>"$WORK/vitals.log" &
+VPID=$!
+PIDS+=("$VPID")
+for i in $(seq 1 500); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/system/stats" 2>/dev/null && break
+    kill -0 "$VPID" 2>/dev/null || { log "vitals exited during start-up:"; cat "$WORK/vitals.log" >&2; exit 2; }
+    [ "$i" -eq 500 ] && { log "vitals did not answer within 5 s"; exit 2; }
+    sleep 0.01
+done
+log "vitals pid $VPID on port $PORT for $SOAK_SECONDS s, a sample every $SAMPLE_SECONDS s"
+
+# ---- load --------------------------------------------------------------------------------
+# Every load runs a little past the last sample, so the last sample sees the full load.
+"$TOOL" ws-load --port "$PORT" -n "$WS_CLIENTS" --seconds "$SOAK_SECONDS" >"$WORK/ws.out" 2>&1 &
+PIDS+=("$!"); WS_PID=$!
+wrk -t1 -c"$WRK_CONNECTIONS" -d"$((SOAK_SECONDS + 5))s" -s scripts/soak-paths.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.out" 2>&1 &
+PIDS+=("$!"); WRK_PID=$!
+
+admin_loop() {
+    local end=$(( $(date +%s) + SOAK_SECONDS )) n=0
+    while [ "$(date +%s)" -lt "$end" ]; do
+        n=$((n + 1))
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT$HISTORY" && echo history-ok || echo history-fail
+        if [ $((n % 3)) -eq 0 ]; then
+            curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+                -d "{\"label\": \"soak $n\"}" "http://127.0.0.1:$PORT/api/v1/system/stats/save" && echo save-ok || echo save-fail
+        fi
+        sleep 10
+    done
+}
+admin_loop >"$WORK/admin.out" 2>/dev/null &
+PIDS+=("$!"); ADMIN_PID=$!
+
+# ---- samples -----------------------------------------------------------------------------
+rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$VPID/status"; }
+fds() { ls "/proc/$VPID/fd" | wc -l; }
+START=$(date +%s)
+# The reference: the 5-minute mark, or 1/12 of a shorter run.
+REF_AT=$(( SOAK_SECONDS / 12 < 300 ? SOAK_SECONDS / 12 : 300 ))
+T=(); RSS=(); FDS=()
+for ((at = 0; at <= SOAK_SECONDS; at += SAMPLE_SECONDS)); do
+    wait_for=$(( START + at - $(date +%s) ))
+    [ "$wait_for" -gt 0 ] && sleep "$wait_for"
+    kill -0 "$VPID" 2>/dev/null || { log "vitals died after $(( $(date +%s) - START )) s:"; tail -20 "$WORK/vitals.log" >&2; exit 1; }
+    T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)")
+    log "t=${at}s rss=${RSS[-1]} KiB fds=${FDS[-1]}"
+done
+
+# ---- report ------------------------------------------------------------------------------
+wait "$ADMIN_PID" 2>/dev/null || true
+wait "$WS_PID" 2>/dev/null || true
+# wrk prints its summary only when its -d runs out (a few seconds after the last sample).
+wait "$WRK_PID" 2>/dev/null || true
+
+# The first sample at or after the mark (the mark itself with the default sampling).
+ref=-1
+for i in "${!T[@]}"; do [ "$ref" -lt 0 ] && [ "${T[$i]}" -ge "$REF_AT" ] && ref=$i; done
+last=$(( ${#T[@]} - 1 ))
+
+printf '\n%8s %10s %6s\n' t_s rss_mib fds
+for i in "${!T[@]}"; do
+    mark=""; [ "$i" -eq "$ref" ] && mark="  <- reference"
+    printf '%8s %10s %6s%s\n' "${T[$i]}" "$(awk -v k="${RSS[$i]}" 'BEGIN { printf "%.1f", k / 1024 }')" "${FDS[$i]}" "$mark"
+done
+
+echo
+echo "wrk: $(grep -E 'requests in' "$WORK/wrk.out" | sed 's/^ *//')  $(grep -E 'Non-2xx|Socket errors' "$WORK/wrk.out" | tr '\n' ' ')"
+echo "ws-load: $(tr '\n' ' ' <"$WORK/ws.out" | cut -c1-400)"
+echo "history queries: $(grep -c history-ok "$WORK/admin.out" || true) ok, $(grep -c history-fail "$WORK/admin.out" || true) failed;" \
+     "saves: $(grep -c save-ok "$WORK/admin.out" || true) ok, $(grep -c save-fail "$WORK/admin.out" || true) failed"
+
+# within5 A B: B within 5 % of A.
+within5() { awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d <= a * 0.05) }'; }
+status=0
+if within5 "${RSS[$ref]}" "${RSS[$last]}"; then r=pass; else r=FAIL; status=1; fi
+echo "rss: ${RSS[$ref]} KiB at ${T[$ref]} s, ${RSS[$last]} KiB at ${T[$last]} s: $r (within 5 %)"
+if within5 "${FDS[$ref]}" "${FDS[$last]}"; then r=pass; else r=FAIL; status=1; fi
+echo "fds: ${FDS[$ref]} at ${T[$ref]} s, ${FDS[$last]} at ${T[$last]} s: $r (within 5 %)"
+if grep -q -- -fail "$WORK/admin.out"; then echo "admin loop: some requests failed"; status=1; fi
+exit "$status"
