@@ -14,6 +14,8 @@ final class OutputBoundTests: XCTestCase {
     static let bigAnswer = "/api/v1/openapi.json"
 
     func testNonReadingClientsAreBoundedInTotal() throws {
+        // Filling the budget within the settle window is a race against the clock.
+        try XCTSkipIf(SanitizerRun.thread, SanitizerRun.timingReason)
         let limit = 1 << 20
         let d = try TestDaemon(configure: { $0.maxTotalOutputBytes = limit })
         let answer = try d.get(Self.bigAnswer)
