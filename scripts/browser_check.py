@@ -288,7 +288,7 @@ def main():
 
         page.click("#tab-optimization")
         page.click("#panel-optimization [data-preset=memory_efficient]")
-        applied = wait_for(page, "document.querySelector('#panel-optimization [data-id=memory_efficient] [data-outcome]')?.dataset.outcome === 'applied'", 5)
+        applied = wait_for(page, "document.getElementById('optimization-status').dataset.result === 'applied'", 5)
         now = json.loads(fetch("/api/v1/system/optimization")[2])
         check("with the token, a preset is applied and persisted", applied and now["offload"] == "model",
               f"offload {now['offload']}, quantization {now['quantization']}")

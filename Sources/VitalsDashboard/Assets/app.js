@@ -5,6 +5,7 @@
 import { Live } from "./live.js";
 import { TABS } from "./tabs.js";
 import { getJSON, askToken, token } from "./api.js";
+import { chartReady } from "./charts.js";
 import { el, setText } from "./util.js";
 
 const RING = 121; // one minute at 500 ms, plus the point that scrolls out
@@ -51,7 +52,7 @@ async function select(entry, focus) {
   if (focus) entry.button.focus();
   if (location.hash !== `#${entry.def.id}`) history.replaceState(null, "", `#${entry.def.id}`);
   if (!entry.view) {
-    entry.loading ??= entry.def.load().then((m) => { entry.view = m.create(entry.panel, app); }).catch((e) => {
+    entry.loading ??= Promise.all([entry.def.load(), chartReady]).then(([m]) => { entry.view = m.create(entry.panel, app); }).catch((e) => {
       console.error(`tab ${entry.def.id}:`, e);
       entry.panel.replaceChildren(el("p", { class: "note", text: `This tab could not be loaded (${e.message}).` }));
       entry.view = {};

@@ -16,6 +16,18 @@ function palette() {
 
 /// A time-series chart. `series`: [{label, color?}]; with `band`, each series also gets a
 /// min-max band behind its line (datasets: max, min, avg per series). Returns a handle.
+/// Resolves once Chart.js (a deferred classic script) has run. A preloaded tab module can be
+/// imported before it does: app.js runs first, and its import() may resolve in the
+/// microtask checkpoint before the next deferred script.
+export const chartReady = window.Chart ? Promise.resolve() : new Promise((resolve) => {
+  const script = document.querySelector('script[src="/ui/chart.min.js"]');
+  const done = () => { if (window.Chart) resolve(); };
+  script?.addEventListener("load", done, { once: true });
+  // The script may have run between the check above and the listener.
+  queueMicrotask(done);
+  window.addEventListener("DOMContentLoaded", done, { once: true });
+});
+
 export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, spanMs = 60000, unit = "", interactive = false, digits = 1 }) {
   const p = palette();
   let handle = null;

@@ -59,7 +59,7 @@ export function create(panel, app) {
     return el("article", { class: "card" }, el("h3", { text: title }), el("div", { class: "value", text: value }), el("div", { class: "sub", text: sub }));
   }
 
-  async function refresh() {
+  async function refresh(clearStatus = true) {
     try {
       const [opt, presets, recs, analysis] = await Promise.all([
         getJSON("/api/v1/system/optimization"), getJSON("/api/v1/optimization/presets"),
@@ -73,7 +73,7 @@ export function create(panel, app) {
         card("Score", `${analysis.score} / 100`, `headroom ${analysis.parts.headroom}, efficiency ${analysis.parts.efficiency}, stability ${analysis.parts.stability}`),
       );
       presetList.replaceChildren(...presets.presets.map((p) => presetRow(p)));
-      setText(status, "");
+      if (clearStatus) { setText(status, ""); delete status.dataset.result; }
       recList.replaceChildren(...(recs.recommendations.length
         ? recs.recommendations.map((r) => el("li", { "data-priority": r.priority },
             el("strong", { text: `${r.priority}: ${r.title}` }), ` ${r.detail}`,
@@ -91,25 +91,25 @@ export function create(panel, app) {
     const gpus = p.gpus.length
       ? p.gpus.map((g) => `GPU ${g.gpu}: ${g.compatible ? "fits" : "no"} (${g.reason})`).join("; ")
       : "no GPU detected";
-    const outcome = el("span", { class: "note", "data-outcome": "" });
     apply.addEventListener("click", async () => {
       apply.disabled = true;
       const r = await adminRequest("POST", `/api/v1/optimization/apply-preset/${encodeURIComponent(p.id)}`);
       apply.disabled = !token.get();
-      outcome.dataset.outcome = r.ok ? "applied" : "refused";
-      outcome.textContent = r.ok ? " Applied." : ` Not applied: ${r.message}.`;
-      if (r.ok) refresh();
+      // Said in the tab's status line: the refresh below rebuilds the preset rows.
+      status.dataset.result = r.ok ? "applied" : "refused";
+      status.textContent = r.ok ? `Applied ${p.id}.` : `${p.id} not applied: ${r.message}.`;
+      if (r.ok) refresh(false);
     });
     return el("article", { class: "preset", "data-id": p.id },
       el("h3", { text: p.id.replaceAll("_", " ") }),
       el("p", { text: `${p.description} Peak ${bytes(p.estimate.peak_bytes)}; ${p.performance_impact}; ${p.quality_impact}.` }),
       el("p", { class: "note", text: gpus }),
-      el("div", { class: "toolbar" }, apply, note, outcome));
+      el("div", { class: "toolbar" }, apply, note));
   }
 
   let timer = null;
   return {
-    show() { refresh(); timer ??= setInterval(refresh, 15000); },
+    show() { refresh(); timer ??= setInterval(() => refresh(false), 15000); },
     hide() { clearInterval(timer); timer = null; },
   };
 }
