@@ -235,7 +235,7 @@ public enum ConfigLoader {
         var root = Node()
         for key in ConfigSchema.keys {
             var value = key.get(c)
-            if maskSecrets, key.path == "auth.admin_tokens" || key.path == "auth.read_tokens", case .array(let a) = value {
+            if maskSecrets, key.path.hasSuffix("_tokens"), case .array(let a) = value {
                 value = .array(a.map { _ in .string("<masked>") })
             }
             root.insert(key.path.split(separator: ".").map(String.init), value)

@@ -184,6 +184,31 @@ public final class HistoryStore: Sendable {
         try result.get()
     }
 
+    /// Queues `body` on the writer connection after everything queued before it, so the
+    /// caller (a job or activity change, under its own lock) never waits for the disk and
+    /// its writes land in the order it made them. A failure is logged, not retried.
+    func enqueueWrite(_ what: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Void) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.async { [self] in
+            let result = onWriter { w throws(StoreError) in
+                do throws(StoreError) { try body(try w.ensureOpen()) } catch { w.dropConnectionIfBroken(error); throw error }
+            }
+            if case .failure(let e) = result { Log.warn("could not store \(what)", ["error": e.description]) }
+        }
+    }
+
+    /// Returns once every write queued before the call is done: a read after it sees them.
+    public func waitForWrites() {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.sync {}
+    }
+
+    /// Runs `body` on a read-only connection (the caller's thread: a worker).
+    func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws -> T {
+        guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
+        return try readers.withConnection(body)
+    }
+
     // MARK: reading
 
     /// The settings document stored under `key`, or nil when none was.
