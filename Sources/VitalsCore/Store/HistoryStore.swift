@@ -197,6 +197,8 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    public var isOpen: Bool { !closed.load(ordering: .relaxed) }
+
     /// Returns once every write queued before the call is done: a read after it sees them.
     public func waitForWrites() {
         guard !closed.load(ordering: .relaxed) else { return }

@@ -101,6 +101,8 @@ public struct JobProgress: Sendable, Equatable {
         self.step = step
     }
 
+    public init() {}
+
     public var percent: Double? {
         guard let step, let totalSteps, totalSteps > 0 else { return nil }
         return min(100, Double(step) / Double(totalSteps) * 100)
