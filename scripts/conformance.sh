@@ -62,7 +62,10 @@ case "$last" in
 esac
 
 if [ "${GPU_ENV[0]}" = VITALS_GPU_ENABLED=true ]; then
-    curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^vitals_gpu_utilization_ratio{' \
+    # Read whole before grep: `grep -q` stops at the first match, and under pipefail the
+    # writer's SIGPIPE would fail the check once /metrics outgrows a pipe buffer.
+    metrics_text=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
+    grep -q '^vitals_gpu_utilization_ratio{' <<<"$metrics_text" \
         || { echo "conformance: FAILED (no GPU series from the fake NVML)" >&2; tail -5 "$LOG" >&2; exit 1; }
 fi
 ./scripts/prometheus-check.sh "http://127.0.0.1:$PORT" || { echo "conformance: FAILED (/metrics)" >&2; exit 1; }
