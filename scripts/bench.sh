@@ -311,6 +311,47 @@ advisor_rate "GET presets" GET /api/v1/optimization/presets
 advisor_rate "GET resource-check" GET "/api/v1/system/resource-check?model=sdxl&offload=model"
 stop_pid "$VPID"
 
+# ---- 5c. jobs: admission at 1,000 req/s, progress fan-out --------------------------------
+# Admission: POST /api/v1/jobs at a fixed rate (`vitals-bench rate`); two jobs fill
+# max_concurrent_jobs, so the rest are decided and refused (409), every one through the
+# scheduler's lock and the resource check. Progress: 5,000 updates per second spread over
+# 20 jobs, each reaching 100 subscribers of generation_progress, every one checked present
+# and in step order per job; the daemon's CPU over that run is given.
+JOBS_SECONDS=${BENCH_JOBS_SECONDS:-10}
+log "jobs: admission at 1000 req/s, then 5000 progress updates/s to 100 subscribers, ${JOBS_SECONDS} s each"
+mkdir -p "$WORK/jobs"
+start_vitals "$WORK/jobs" || exit 2
+JTOKEN=$(cat "$WORK/jobs/admin.token")
+if out=$("$TOOL" rate --port "$VPORT" --method POST --path /api/v1/jobs --token "$JTOKEN" \
+        --body '{"name":"bench","vram_bytes":1073741824}' --rate 1000 --seconds "$JOBS_SECONDS"); then
+    log "POST jobs: $out"
+    p99=$(sed -n 's/.*p99_ms=\([^ ]*\).*/\1/p' <<<"$out")
+    info "POST jobs: answers" "$(sed -n 's/.*statuses=\([^ ]*\).*/\1/p' <<<"$out")"
+else
+    p99=n/a
+fi
+check "POST jobs (admission) p99 at 1000 req/s" "$p99" "ms" "<" 1
+stop_pid "$VPID"
+mkdir -p "$WORK/progress"
+start_vitals "$WORK/progress" || exit 2
+JTOKEN=$(cat "$WORK/progress/admin.token")
+curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $JTOKEN" \
+     "http://127.0.0.1:$VPORT/api/v1/system/constraints" -d '{"max_concurrent_jobs": 64}'
+c0=$(cpu_ticks "$VPID"); t0=$(now_ns)
+if out=$("$TOOL" progress-load --port "$VPORT" --token "$JTOKEN" --rate 5000 --jobs 20 --subscribers 100 --seconds "$JOBS_SECONDS"); then
+    c1=$(cpu_ticks "$VPID"); t1=$(now_ns)
+    log "progress fan-out: $out"
+    delivered=$(kv "$out" delivered); expected=$(kv "$out" expected)
+    info "progress: updates delivered / expected" "$delivered / $expected"
+    check "progress: updates out of order" "$(kv "$out" out_of_order)" "" "<" 1
+    check "progress: subscribers missing updates" "$((100 - $(kv "$out" complete_subscribers)))" "" "<" 1
+    check "progress POST p99 at 5000/s" "$(kv "$out" post_p99_ms)" "ms" "<" 5
+    info "daemon CPU during progress fan-out" "$(awk -v c="$((c1 - c0))" -v hz="$TCK" -v ns="$((t1 - t0))" 'BEGIN { printf "%.1f", 100 * (c / hz) / (ns / 1e9) }') % of one core"
+else
+    check "progress fan-out ran" "n/a" "" "<" 1
+fi
+stop_pid "$VPID"
+
 # ---- 6. peers, for comparison ------------------------------------------------------------
 # peer_run NAME PATH CMD...: starts CMD (which must listen on $PEER_PORT), loads PATH with wrk.
 peer_run() {

@@ -19,4 +19,8 @@ extension ErrorCode {
     public static let saveFailed = ErrorCode(rawValue: "save_failed")
     /// `apply-preset` refused: the preset's peak fits no GPU (409; `force=true` overrides).
     public static let presetDoesNotFit = ErrorCode(rawValue: "preset_does_not_fit")
+    /// A job that cannot start now (queue: false) or ever here (409, with the reasons).
+    public static let jobRefused = ErrorCode(rawValue: "job_refused")
+    /// Progress or an end for a job that is queued or has ended (409).
+    public static let jobNotRunning = ErrorCode(rawValue: "job_not_running")
 }

@@ -9,13 +9,16 @@ import CLinux
 public struct AuthPolicy: Sendable {
     public let adminTokens: [[UInt8]]
     public let readTokens: [[UInt8]]
+    /// `auth.job_tokens`: may create and update jobs (and add activity), nothing else.
+    public let jobTokens: [[UInt8]]
     public let readsNeedToken: Bool
     /// Where an auto-generated admin token was written, for the start-up log line.
     public let generatedTokenFile: String?
 
-    public init(adminTokens: [String], readTokens: [String], readsNeedToken: Bool, generatedTokenFile: String? = nil) {
+    public init(adminTokens: [String], readTokens: [String], jobTokens: [String] = [], readsNeedToken: Bool, generatedTokenFile: String? = nil) {
         self.adminTokens = adminTokens.map { Array($0.utf8) }
         self.readTokens = readTokens.map { Array($0.utf8) }
+        self.jobTokens = jobTokens.map { Array($0.utf8) }
         self.readsNeedToken = readsNeedToken
         self.generatedTokenFile = generatedTokenFile
     }
@@ -54,7 +57,7 @@ public struct AuthPolicy: Sendable {
             }
             generated = path
         }
-        return AuthPolicy(adminTokens: admin, readTokens: c.readTokens, readsNeedToken: readsNeedToken, generatedTokenFile: generated)
+        return AuthPolicy(adminTokens: admin, readTokens: c.readTokens, jobTokens: c.jobTokens, readsNeedToken: readsNeedToken, generatedTokenFile: generated)
     }
 
     /// One token per line; blank lines and `#` comments skipped. A symbolic link, a file of
@@ -116,12 +119,19 @@ public struct AuthPolicy: Sendable {
         case .read:
             if !readsNeedToken { return nil }
             guard let t = presented else { return Self.unauthorized("this server needs a bearer token for reads") }
-            if Self.matches(t, adminTokens) || Self.matches(t, readTokens) { return nil }
+            // A job token reads too: `vitals run` polls its job with it.
+            if Self.matches(t, adminTokens) || Self.matches(t, readTokens) || Self.matches(t, jobTokens) { return nil }
             return Self.unauthorized("invalid token")
         case .admin:
             guard let t = presented else { return Self.unauthorized("this route changes state and needs an admin bearer token") }
             if Self.matches(t, adminTokens) { return nil }
             if Self.matches(t, readTokens) { return .error(403, .forbidden, "a read token cannot change state; use an admin token") }
+            if Self.matches(t, jobTokens) { return .error(403, .forbidden, "a job token may only create and update jobs; use an admin token") }
+            return Self.unauthorized("invalid token")
+        case .job:
+            guard let t = presented else { return Self.unauthorized("this route changes jobs and needs a job or admin bearer token") }
+            if Self.matches(t, adminTokens) || Self.matches(t, jobTokens) { return nil }
+            if Self.matches(t, readTokens) { return .error(403, .forbidden, "a read token cannot change jobs; use a job or admin token") }
             return Self.unauthorized("invalid token")
         }
     }

@@ -6,7 +6,8 @@ import VitalsCore
 /// failed authentications (a wrong token, or a read token on an admin route). Past a
 /// limit the client gets 429 with `Retry-After`; a client out of failures is refused
 /// before its next token is even compared, so guessing tokens is slow. Reads that need no
-/// token are never limited here.
+/// token are never limited here, nor are job routes (`.job`): an application reports
+/// progress thousands of times a second, and only failed authentications limit those.
 public final class RateLimits: Sendable {
     private let admin: TokenBuckets?
     private let failures: TokenBuckets?
@@ -22,7 +23,7 @@ public final class RateLimits: Sendable {
     public func authorize(_ req: HTTPRequest, _ context: AuthContext, policy: AuthPolicy) -> HTTPResponse? {
         let client = req.remoteAddress
         let presentsToken = !req.headerValues("authorization").isEmpty || (context.isUpgrade && req.rawQuery.contains("token="))
-        let needsToken = context.access == .admin || policy.readsNeedToken
+        let needsToken = context.access != .read || policy.readsNeedToken
         if presentsToken, needsToken, let failures, failures.isEmpty(client) {
             return Self.tooMany("too many failed authentications from \(client)", retryAfter: 60)
         }

@@ -38,6 +38,10 @@ public final class VitalsApp: Sendable {
     private let watchdogBox = Mutex<SystemdWatchdog?>(nil)
     /// The GPU memory advisor's settings and the resource constraints, kept in the database.
     let advisor: AdvisorState
+    /// The machine's story: stored, and published on the `activity` topic.
+    public let activity: ActivityLog
+    /// Jobs the host application reports: admission, queue, progress.
+    public let jobs: JobScheduler
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -93,9 +97,22 @@ public final class VitalsApp: Sendable {
         self.hub = hub
         let topics = VitalsTopics(hub: hub)
         self.topics = topics
-        advisor = AdvisorState(store: store) { _, event in
-            _ = hub.publish(topics.activity, data: event)
+        let activity = ActivityLog(store: store, time: time, retentionMs: config.activityRetentionMs) { entry in
+            hub.publish(topics.activity, data: entry)
         }
+        self.activity = activity
+        let advisor = AdvisorState(store: store, activity: activity)
+        self.advisor = advisor
+        var jobOptions = JobScheduler.Options()
+        jobOptions.reservationGraceMs = Int64(config.jobReservationGraceMs)
+        jobOptions.lostGraceMs = Int64(config.jobLostGraceMs)
+        jobOptions.retentionMs = config.jobRetentionMs
+        jobOptions.procRoot = procRoot
+        jobs = JobScheduler(store: store, time: time, activity: activity, options: jobOptions,
+                            inputs: .init(snapshot: { sampler.latest.value?.snapshot }, constraints: { advisor.constraints },
+                                          settings: { advisor.optimization.settings }),
+                            outputs: .init(progress: { hub.publish(topics.generationProgress, data: $0) },
+                                           queue: { hub.publish(topics.queueUpdates, data: $0) }))
         // Listeners run in this order on the sampler thread: the WebSocket fan-out first,
         // since its subscribers' delay counts from the tick; history only queues a batch.
         sampler.onSnapshot { snap, json in
@@ -103,6 +120,8 @@ public final class VitalsApp: Sendable {
             hub.publish(topics.systemStats, data: json, ts: snap.ts)
         }
         if let store { sampler.addListener(HistoryListener(store: store)) }
+        sampler.addListener(jobs)
+        sampler.addListener(GPUActivityListener(activity: activity))
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
                                compat: Set(config.metricsCompat.compactMap(MetricsCompat.init(rawValue:))))
         let http = httpMetrics
@@ -111,6 +130,8 @@ public final class VitalsApp: Sendable {
         metrics.addSection { w in writeHistoryMetrics(historyStore, into: &w) }
         metrics.addSection { w in http.write(into: &w) }
         metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
+        let jobs = self.jobs
+        metrics.addSection { w in writeJobMetrics(jobs.stats, into: &w) }
         sampler.addListener(metrics)
     }
 
@@ -136,6 +157,8 @@ public final class VitalsApp: Sendable {
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
                                  validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))
+        routes.add(JobRoutes(scheduler: jobs, advisor: advisor))
+        routes.add(ActivityRoutes(activity: activity))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
@@ -183,6 +206,7 @@ public final class VitalsApp: Sendable {
         let server = HTTPServer(options: o, router: router, authorize: { req, ctx in limits.authorize(req, ctx, policy: authBox.value) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
+        activity.record(kind: "daemon_started", message: "vitals \(Self.version) started on port \(port)", labels: ["version": Self.version])
         if let (socket, periodMs) = SystemdWatchdog.periodFromEnvironment() {
             startWatchdog(socketPath: socket, periodMs: periodMs, port: port)
         }
@@ -254,6 +278,8 @@ public final class VitalsApp: Sendable {
         watchdogBox.withLock { $0 }?.stop()
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
+        jobs.flush()
+        if store?.isOpen ?? true { activity.record(kind: "daemon_stopped", message: "vitals stopped") }
         return store?.close()
     }
 }

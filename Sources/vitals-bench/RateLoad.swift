@@ -1,18 +1,20 @@
 import Glibc
 import Foundation
 import Synchronization
+import CLinux
 
 /// Open-loop load at a fixed rate over a few keep-alive connections (Debian's wrk has no
 /// `-R`): each request has a scheduled send time, and its latency counts from that time, so
 /// a slow answer that delays the next send is charged to the figures, not hidden.
 enum RateLoad {
     static func run(port: UInt16, method: String, path: String, body: String?, rate: Int, seconds: Int,
-                    connections: Int) throws(BenchError) -> String {
+                    connections: Int, token: String? = nil) throws(BenchError) -> String {
         guard rate > 0, seconds > 0, connections > 0 else { throw BenchError("rate, seconds and connections must be > 0") }
         let perConnection = rate * seconds / connections
         let intervalNs = UInt64(1_000_000_000) * UInt64(connections) / UInt64(rate)
         let payload = body.map { Array($0.utf8) } ?? []
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
         if body != nil { head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n" }
         let request = Array((head + "\r\n").utf8) + payload
         let results = Mutex<(times: [Double], errors: [String], statuses: [Int: Int])>(([], [], [:]))
@@ -96,7 +98,9 @@ struct KeepAlive {
     }
 
     /// Sends the request and returns the answer's status once its whole body has arrived.
-    func exchange(_ request: [UInt8]) throws(BenchError) -> Int {
+    func exchange(_ request: [UInt8]) throws(BenchError) -> Int { try exchangeWithBody(request).status }
+
+    func exchangeWithBody(_ request: [UInt8]) throws(BenchError) -> (status: Int, body: [UInt8]) {
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -119,7 +123,8 @@ struct KeepAlive {
                 needed = end + 4 + length
             }
         }
-        return HTTPProbe.statusCode(Array(data.prefix(16))) ?? 0
+        let bodyStart = (Self.headerEnd(data) ?? data.count) + 4
+        return (HTTPProbe.statusCode(Array(data.prefix(16))) ?? 0, bodyStart < data.count ? Array(data[bodyStart...]) : [])
     }
 
     static func headerEnd(_ d: [UInt8]) -> Int? {

@@ -8,9 +8,12 @@ let usage = """
     usage: vitals-bench <command> [options]
       fill-history --db PATH [--days 7]      write 7 days of synthetic history (22 host series)
       time-get --port P --path /x [-n 50]    time n GETs (new connection each); prints median/p99 ms
-      rate --port P --path /x [--method POST] [--body JSON] [--rate 1000] [--seconds 10] [--connections 4]
+      rate --port P --path /x [--method POST] [--body JSON] [--rate 1000] [--seconds 10] [--connections 4] [--token T]
                                              open-loop load at a fixed rate over keep-alive connections;
                                              latency from each request's scheduled time (median/p99 ms)
+      progress-load --port P --token T [--rate 5000] [--jobs 20] [--subscribers 100] [--seconds 10]
+                                             job progress at a fixed rate over 20 jobs, received by
+                                             WebSocket subscribers of generation_progress, checked in order
       first-200 --port P [--path /x] -- CMD ARGS...
                                              exec CMD, poll GET every 1 ms; prints ms to first 200
       free-port                              print a TCP port free on 127.0.0.1
@@ -50,9 +53,19 @@ do {
         let rate = try options.int("--rate", default: 1000)
         let seconds = try options.int("--seconds", default: 10)
         let connections = try options.int("--connections", default: 4)
+        let token = try options.string("--token", default: "")
         try options.finish()
         print(try RateLoad.run(port: port, method: method, path: path, body: body.isEmpty ? nil : body, rate: rate,
-                               seconds: seconds, connections: connections))
+                               seconds: seconds, connections: connections, token: token.isEmpty ? nil : token))
+    case "progress-load":
+        let port = try options.port()
+        let token = try options.string("--token")
+        let rate = try options.int("--rate", default: 5000)
+        let jobs = try options.int("--jobs", default: 20)
+        let subscribers = try options.int("--subscribers", default: 100)
+        let seconds = try options.int("--seconds", default: 10)
+        try options.finish()
+        print(try ProgressLoad.run(port: port, token: token, rate: rate, jobs: jobs, subscribers: subscribers, seconds: seconds))
     case "first-200":
         let port = try options.port()
         let path = try options.string("--path", default: "/api/v1/system/stats")

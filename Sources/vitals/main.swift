@@ -51,6 +51,8 @@ case .token(let config, let rotate):
     Commands.token(config, rotate: rotate)
 case .status(let config):
     Commands.status(config)
+case .runJob(let config, let options, let command):
+    RunCommand.run(config, options: options, command: command)
 case .version:
     print("vitals \(VitalsApp.version)")
     exit(0)

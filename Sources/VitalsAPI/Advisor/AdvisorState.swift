@@ -23,12 +23,12 @@ final class AdvisorState: Sendable {
     /// Health's rules, rebuilt when the constraints change rather than on every request.
     private let rulesBox: Mutex<[HealthRule]>
     private let writing = Mutex(())
-    /// Called after each change with its kind and a small JSON event (the activity topic).
-    private let onChange: @Sendable (String, [UInt8]) -> Void
+    /// Where each change is told (stored and published on the `activity` topic).
+    private let activity: ActivityLog?
 
-    init(store: HistoryStore?, onChange: @escaping @Sendable (String, [UInt8]) -> Void = { _, _ in }) {
+    init(store: HistoryStore?, activity: ActivityLog? = nil) {
         self.store = store
-        self.onChange = onChange
+        self.activity = activity
         var o = Optimization()
         var c = ResourceConstraints()
         // Start-up only: a document that cannot be read leaves the defaults in place.
@@ -93,14 +93,16 @@ final class AdvisorState: Sendable {
         }
     }
 
-    /// Logged, and published on the activity topic until the activity feed stores it.
+    /// Logged, and recorded in the activity feed with the new document as a label.
     private func announce(_ kind: String, _ doc: [UInt8]) {
-        Log.info("advisor: \(kind)", ["settings": String(decoding: doc, as: UTF8.self)])
-        var w = JSONWriter(capacity: doc.count + 64)
-        w.beginObject()
-        w.field("type", kind)
-        w.key("data"); w.raw(doc)
-        w.endObject()
-        onChange(kind, w.bytes)
+        let text = String(decoding: doc, as: UTF8.self)
+        Log.info("advisor: \(kind)", ["settings": text])
+        let what: String
+        switch kind {
+        case "preset_applied": what = "a preset was applied to the advisor's settings"
+        case "constraints_updated": what = "the resource constraints changed"
+        default: what = "the advisor's settings changed"
+        }
+        activity?.record(kind: kind, message: what, labels: [kind == "constraints_updated" ? "constraints" : "settings": text])
     }
 }

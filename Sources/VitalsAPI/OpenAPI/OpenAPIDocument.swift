@@ -47,7 +47,7 @@ enum OpenAPIDocument {
     }
 
     static func needsToken(_ spec: RouteSpec, readsNeedToken: Bool) -> Bool {
-        spec.access == .admin || readsNeedToken
+        spec.access != .read || readsNeedToken
     }
 
     /// Declared answers plus the shared ones, by status.
@@ -74,6 +74,10 @@ enum OpenAPIDocument {
         if spec.access == .admin {
             addError(403, "a read token cannot change state", .forbidden)
             addError(429, "too many state-changing requests from this client; see Retry-After", .tooManyRequests)
+        }
+        if spec.access == .job {
+            // Not limited per client like admin routes: progress comes thousands of times a second.
+            addError(403, "a read token cannot change jobs", .forbidden)
         }
         if spec.hasInput { addError(422, "a parameter or the body is well formed but not accepted; details name the field", .invalidParameter, .invalidBody) }
         return out.sorted { $0.status < $1.status }

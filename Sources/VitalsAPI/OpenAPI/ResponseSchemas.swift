@@ -72,7 +72,7 @@ enum ResponseSchemas {
 
     static let index = Schema.object([
         "name": S.str, "version": S.str,
-        "routes": .array(.object(["method": S.str, "path": S.str, "auth": .oneOf(["read", "admin"])])),
+        "routes": .array(.object(["method": S.str, "path": S.str, "auth": .oneOf(["read", "admin", "job"])])),
     ])
 
     static let openAPI = Schema(.object(properties: [

@@ -19,7 +19,7 @@ struct IndexRoutes: RouteProvider {
             w.beginObject()
             w.field("method", s.method)
             w.field("path", s.path)
-            w.field("auth", s.access == .admin ? "admin" : "read")
+            w.field("auth", s.access == .admin ? "admin" : s.access == .job ? "job" : "read")
             w.endObject()
         }
         w.endArray()

@@ -14,11 +14,18 @@ public enum LaunchAction: Equatable, Sendable {
     case status(VitalsConfig)
     /// `vitals COMMAND --help`.
     case commandHelp(String)
+    /// `vitals run [job options] -- CMD ARGS`: the job options (parsed by the executable)
+    /// and the command.
+    case runJob(VitalsConfig, options: [String], command: [String])
 }
 
 /// The subcommands besides serving, each with its one-screen help.
 public enum VitalsCommand: String, Sendable, CaseIterable {
-    case serve, checkConfig = "check-config", token, status
+    case serve, checkConfig = "check-config", token, status, run
+
+    /// `vitals run`'s own options, each taking a value except `--no-queue`.
+    public static let runValueFlags: Set<String> = ["--vram", "--model", "--width", "--height", "--batch", "--frames",
+                                                    "--quantization", "--offload", "--gpu", "--name", "--kind", "--priority"]
 
     public var help: String {
         switch self {
@@ -45,6 +52,32 @@ public enum VitalsCommand: String, Sendable, CaseIterable {
             snapshot and prints one screen: status and score, CPU, RAM, disks, each GPU, and
             the warnings with what to do. Exit status 0 when it answered, 1 otherwise.
             """
+        case .run: return """
+            Usage: vitals run [--vram 12G | --model sdxl --width 1024 --height 1024 ...]
+                              [--gpu any|INDEX|UUID] [--name N] [--kind K] [--priority P]
+                              [--no-queue] [--config PATH] [--listen HOST:PORT] -- CMD [ARGS...]
+
+            Asks the local daemon to admit CMD as a job: it starts when the GPU's free memory,
+            less what jobs admitted before it have reserved and not yet allocated, fits it;
+            otherwise it waits in the queue (a line on stderr gives its position), or with
+            --no-queue exits 75 with the reasons. CMD then runs with CUDA_VISIBLE_DEVICES set
+            to the chosen GPU and VITALS_JOB_ID to the job's id (for progress reports); this
+            process's pid is the job's, so CMD and its children count as the job. Signals
+            (INT, TERM, HUP, QUIT, USR1, USR2) are passed to CMD. The job ends completed or
+            failed with CMD's exit status, which is also this command's exit status.
+
+              --vram SIZE         VRAM the job needs: bytes, or with K, M, G or T (12G)
+              --model M ...       or estimate it: --model, --width, --height, --batch,
+                                  --frames, --quantization, --offload (as the advisor)
+              --gpu G             any (default: the GPU with the most free memory that fits),
+                                  an index or a UUID
+              --name N            the job's name (default: the command)
+              --kind K            generation, training, transcription or other (default)
+              --priority P        higher first in the queue (default 0)
+
+            It reads the daemon's address and token (a job token, else an admin token)
+            from the same config as the daemon.
+            """
         }
     }
 }
@@ -55,6 +88,7 @@ public enum ConfigLoader {
     public static let usage = """
     Usage: vitals [serve] [options]
            vitals check-config | token [--rotate] | status   (each with --help)
+           vitals run [job options] -- CMD ARGS              (see vitals run --help)
 
       --config PATH       config file (default: ./config.json when present)
       --listen HOST:PORT  listen address (also HOST or :PORT)
@@ -84,7 +118,33 @@ public enum ConfigLoader {
             rotate = true
             arguments.remove(at: i)
         }
+        var jobOptions: [String] = [], jobCommand: [String] = []
+        if command == .run {
+            if let dash = arguments.firstIndex(of: "--") {
+                jobCommand = Array(arguments[(dash + 1)...])
+                arguments = Array(arguments[..<dash])
+            }
+            var rest: [String] = []
+            var i = 0
+            while i < arguments.count {
+                let a = arguments[i]
+                let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
+                if VitalsCommand.runValueFlags.contains(name) {
+                    if a.contains("=") { jobOptions.append(a) } else {
+                        guard i + 1 < arguments.count else { throw ConfigError("\(a) needs a value (see vitals run --help)") }
+                        jobOptions += [a, arguments[i + 1]]; i += 1
+                    }
+                } else if a == "--no-queue" {
+                    jobOptions.append(a)
+                } else {
+                    rest.append(a)
+                }
+                i += 1
+            }
+            arguments = rest
+        }
         if command != .serve && (arguments.contains("--help") || arguments.contains("-h")) { return .commandHelp(command.help) }
+        if command == .run && jobCommand.isEmpty { throw ConfigError("vitals run needs a command after -- (see vitals run --help)") }
         let action = try loadServe(arguments: arguments, environment: environment)
         guard case .run(let config) = action else { return action }
         switch command {
@@ -92,6 +152,7 @@ public enum ConfigLoader {
         case .checkConfig: return .checkConfig(config)
         case .token: return .token(config, rotate: rotate)
         case .status: return .status(config)
+        case .run: return .runJob(config, options: jobOptions, command: jobCommand)
         }
     }
 
@@ -247,7 +308,7 @@ public enum ConfigLoader {
         var root = Node()
         for key in ConfigSchema.keys {
             var value = key.get(c)
-            if maskSecrets, key.path == "auth.admin_tokens" || key.path == "auth.read_tokens", case .array(let a) = value {
+            if maskSecrets, key.path.hasSuffix("_tokens"), case .array(let a) = value {
                 value = .array(a.map { _ in .string("<masked>") })
             }
             root.insert(key.path.split(separator: ".").map(String.init), value)

@@ -155,8 +155,14 @@ enum ConfigSchema {
 
         ConfigKind.stringList("auth.admin_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.adminTokens),
         ConfigKind.stringList("auth.read_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.readTokens),
+        ConfigKind.stringList("auth.job_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.jobTokens),
         ConfigKind.string("auth.token_file", "must be a path to a 0600 file with one token per line", nullable: true, get: { $0.tokenFile }) { $0.tokenFile = $1 },
         ConfigKind.bool("auth.open_reads", \.openReads),
+
+        ConfigKind.int("jobs.reservation_grace_ms", 1000...86_400_000, \.jobReservationGraceMs),
+        ConfigKind.int("jobs.lost_grace_ms", 0...3_600_000, \.jobLostGraceMs),
+        ConfigKind.duration("jobs.retention", 3_600_000...(3660 * 86_400_000), \.jobRetentionMs),
+        ConfigKind.duration("activity.retention", 3_600_000...(3660 * 86_400_000), \.activityRetentionMs),
 
         ConfigKind.string("log.level", "must be one of debug, info, warn, error", { LogLevel(name: $0) != nil }, get: { $0.logLevel.name }) { $0.logLevel = LogLevel(name: $1 ?? "") ?? .info },
 

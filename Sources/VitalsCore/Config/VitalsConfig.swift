@@ -49,9 +49,21 @@ public struct VitalsConfig: Sendable, Equatable {
     // auth
     public var adminTokens: [String] = []
     public var readTokens: [String] = []
+    /// May create and update jobs and add activity, nothing else (`auth.job_tokens`).
+    public var jobTokens: [String] = []
     public var tokenFile: String? = nil
     /// Reads need no token even on a non-loopback bind (for a trusted LAN).
     public var openReads = false
+
+    // jobs
+    /// How long an admitted job's reservation lasts at most while its process has not yet
+    /// allocated all of it (jobs take seconds to minutes to allocate).
+    public var jobReservationGraceMs = 120_000
+    /// How long a job's pid may be gone from /proc before the job is `lost`.
+    public var jobLostGraceMs = 10_000
+    /// Finished jobs and activity entries older than this are deleted.
+    public var jobRetentionMs: Int64 = 30 * 86_400_000
+    public var activityRetentionMs: Int64 = 30 * 86_400_000
 
     // logging
     public var logLevel: LogLevel = .info

@@ -27,6 +27,27 @@ enum HistorySchema {
             updated_ts INTEGER NOT NULL
         );
         """,
+        // Jobs (one JSON document per job, as the API shows it, with the columns lists
+        // filter on) and the activity feed.
+        """
+        CREATE TABLE IF NOT EXISTS jobs (
+            id         INTEGER PRIMARY KEY,
+            state      TEXT NOT NULL,
+            created_ts INTEGER NOT NULL,
+            ended_ts   INTEGER,
+            json       BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id);
+        CREATE TABLE IF NOT EXISTS activity (
+            id      INTEGER PRIMARY KEY,
+            ts      INTEGER NOT NULL,
+            kind    TEXT NOT NULL,
+            message TEXT NOT NULL,
+            labels  BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS activity_kind ON activity(kind, id);
+        CREATE INDEX IF NOT EXISTS activity_ts ON activity(ts);
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

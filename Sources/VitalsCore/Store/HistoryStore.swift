@@ -195,8 +195,9 @@ public final class HistoryStore: Sendable {
         return result
     }
 
-    /// Runs a read on a pooled connection, remembering a storage failure.
-    private func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    /// Runs a read on a pooled connection (the caller's thread: a worker), remembering a
+    /// storage failure for health.
+    func read<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         guard !closed.load(ordering: .relaxed) else { throw StoreError.closed }
         let result: Result<T, StoreError>
         do throws(StoreError) { result = .success(try readers.withConnection(body)) } catch { result = .failure(error) }
@@ -211,6 +212,27 @@ public final class HistoryStore: Sendable {
             onWriter { w throws(StoreError) in try w.saveSetting(key: key, json: json, ts: ts) }
         }
         try result.get()
+    }
+
+    /// Queues `body` on the writer connection after everything queued before it, so the
+    /// caller (a job or activity change, under its own lock) never waits for the disk and
+    /// its writes land in the order it made them. A failure is logged, not retried.
+    func enqueueWrite(_ what: String, _ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Void) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.async { [self] in
+            let result = onWriter { w throws(StoreError) in
+                do throws(StoreError) { try body(try w.ensureOpen()) } catch { w.dropConnectionIfBroken(error); throw error }
+            }
+            if case .failure(let e) = result { Log.warn("could not store \(what)", ["error": e.description]) }
+        }
+    }
+
+    public var isOpen: Bool { !closed.load(ordering: .relaxed) }
+
+    /// Returns once every write queued before the call is done: a read after it sees them.
+    public func waitForWrites() {
+        guard !closed.load(ordering: .relaxed) else { return }
+        queue.sync {}
     }
 
     // MARK: reading

@@ -194,7 +194,7 @@ final class HistoryWriter {
     }
 
     /// I/O-level failures leave the connection in doubt: close it and reopen next time.
-    private func dropConnectionIfBroken(_ error: StoreError) {
+    func dropConnectionIfBroken(_ error: StoreError) {
         guard let code = error.primaryCode else { return }
         let broken: Set<Int32> = [SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOTADB, SQLITE_CORRUPT, SQLITE_READONLY]
         if broken.contains(code) { close() }

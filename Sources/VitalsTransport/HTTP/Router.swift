@@ -1,6 +1,7 @@
 import VitalsSupport
-/// Who may call a route: anyone allowed to read, or only an admin token holder.
-public enum RouteAccess: Sendable { case read, admin }
+/// Who may call a route: anyone allowed to read, only an admin token holder, or a job or
+/// admin token holder (job routes: the host application reports its jobs at high rates).
+public enum RouteAccess: Sendable { case read, admin, job }
 
 /// How a route runs. Fast handlers answer on the I/O thread; anything that touches disk
 /// or may take longer than a few microseconds runs on the worker pool.

@@ -173,9 +173,36 @@ EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, util_t *u) {
 }
 
 static const unsigned long long GiB = 1ULL << 30, MiB = 1ULL << 20;
+
+/* FAKE_NVML_PROCESS="pid:bytes,...": compute processes of GPU 0, read at every call so a
+ * test can make a job's memory appear; their bytes count as used memory too. */
+static unsigned int extra_processes(unsigned int *pids, unsigned long long *used, unsigned int room) {
+    const char *e = getenv("FAKE_NVML_PROCESS");
+    unsigned int n = 0;
+    while (e && *e && n < room) {
+        char *end;
+        unsigned long pid = strtoul(e, &end, 10);
+        if (*end != ':') break;
+        unsigned long long bytes = strtoull(end + 1, &end, 10);
+        if (pids) { pids[n] = (unsigned int)pid; used[n] = bytes; }
+        n++;
+        e = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+static unsigned long long extra_bytes(void) {
+    unsigned int pids[16]; unsigned long long used[16];
+    unsigned int n = extra_processes(pids, used, 16);
+    unsigned long long sum = 0;
+    for (unsigned int i = 0; i < n; i++) sum += used[i];
+    return sum;
+}
+
 static unsigned long long total_of(nvmlDevice_t d) { return memory_gib ? memory_gib * GiB : (d->index == 0 ? 24 * GiB : 80 * GiB); }
 static unsigned long long used_of(nvmlDevice_t d) {
     unsigned long long u = used_mib ? used_mib * MiB : (d->index == 0 ? 8 * GiB : 60 * GiB);
+    if (d->index == 0) u += extra_bytes();
     return u < total_of(d) ? u : total_of(d) / 2;
 }
 
@@ -250,6 +277,7 @@ static nvmlReturn_t processes(nvmlDevice_t d, int graphics, unsigned int *count,
         /* This very process, so /proc/PID/comm resolves; it is in both lists. */
         pids[n] = (unsigned int)getpid(); used[n++] = graphics ? NOT_AVAILABLE : 1536 * MiB;
         if (!graphics) { pids[n] = 4194303; used[n++] = NOT_AVAILABLE; }
+        if (!graphics) n += extra_processes(pids + n, used + n, 16);
     }
     if (*count < n) { *count = n; return ERR_INSUFFICIENT_SIZE; }
     *count = n;
