@@ -55,6 +55,13 @@ def fetch(path, headers=None):
         return r.status, dict(r.headers), r.read()
 
 
+def post(path, body, token):
+    req = urllib.request.Request(BASE + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, json.loads(r.read() or b"null")
+
+
 def main():
     # --- the assets, as the daemon serves them
     openapi = json.loads(fetch("/api/v1/openapi.json")[2])
@@ -292,6 +299,22 @@ def main():
         now = json.loads(fetch("/api/v1/system/optimization")[2])
         check("with the token, a preset is applied and persisted", applied and now["offload"] == "model",
               f"offload {now['offload']}, quantization {now['quantization']}")
+        page.click("#tab-overview")
+
+        # --- jobs and activity: a job registered through the API appears with its progress
+        status, job = post("/api/v1/jobs", {"name": "browser-check job", "kind": "generation", "vram_bytes": 1 << 30}, TOKEN)
+        post(f"/api/v1/jobs/{job['id']}/progress", {"step": 5, "total_steps": 20, "stage": "denoise"}, TOKEN)
+        page.click("#tab-jobs")
+        shown = wait_for(page, f"(document.querySelector('#jobs-active [data-id=\"{job['id']}\"]')?.textContent ?? '').includes('25.0 %')", 5)
+        text = page.inner_text(f"#jobs-active [data-id=\"{job['id']}\"]") if shown else ""
+        check("jobs: a job registered through the API appears with its progress", status == 201 and shown and "denoise" in text,
+              text.replace("\n", " ")[:120])
+        post(f"/api/v1/jobs/{job['id']}/complete", {}, TOKEN)
+        done = wait_for(page, f"document.querySelector('#jobs-finished [data-id=\"{job['id']}\"]')?.dataset.state === 'completed'", 5)
+        check("jobs: completed, it moves to the finished table", done)
+        page.click("#tab-activity")
+        logged = wait_for(page, "document.querySelector('#activity-list [data-kind=job_completed]') !== null", 6)
+        check("activity: the job's events are in the feed", logged, page.inner_text("#activity-list")[:120].replace("\n", " "))
         page.click("#tab-overview")
 
         admin_errors = console_errors[errors_before_admin:]

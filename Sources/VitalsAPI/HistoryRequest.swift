@@ -20,7 +20,8 @@ public enum HistoryRequest {
             .query("hours", Schema.number(min: 0, max: 8784, exclusiveMin: true).described("a window of this many hours ending now"))
             .query("from", Schema.string(minLength: 1, maxLength: 40).described("start: \(timeText)"))
             .query("to", Schema.string(minLength: 1, maxLength: 40).described("end (needs from; default now): \(timeText)"))
-            .query("metrics", Schema.array(.string(minLength: 1, maxLength: 64), maxItems: 32)
+            // Given, it names at least one series: `metrics=` is a 422, not the defaults in disguise.
+            .query("metrics", Schema.array(.string(minLength: 1, maxLength: 64), minItems: 1, maxItems: 32)
                 .described("comma-separated series names (default cpu.percent,memory.percent); an unknown name is a 422 that lists the valid ones"))
             .query("points", Schema.integer(1...Int64(maxPoints)).defaulting(.number(300)).described("at most this many buckets per series"))
     }

@@ -38,9 +38,10 @@ enum JSONSchemaWriter {
             type("boolean")
         case .constant(let b):
             w.key("const"); w.bool(b)
-        case .array(let items, let maxItems):
+        case .array(let items, let minItems, let maxItems):
             type("array")
             w.key("items"); write(items, &w)
+            if minItems > 0 { w.field("minItems", minItems) }
             if let maxItems { w.field("maxItems", maxItems) }
         case .object(let props, let extra):
             type("object")

@@ -10,7 +10,7 @@ public struct Schema: Sendable {
         case integer(min: Int64, max: Int64)
         case number(min: Double?, max: Double?, exclusiveMin: Bool)
         case boolean
-        case array(items: Schema, maxItems: Int?)
+        case array(items: Schema, minItems: Int, maxItems: Int?)
         /// `extra`: the schema of keys not listed (a map), or nil to refuse unknown keys.
         case object(properties: [Property], extra: Schema?)
         case anyOf([Schema])
@@ -52,8 +52,8 @@ public struct Schema: Sendable {
     public static let boolean = Schema(.boolean)
     public static let anything = Schema(.anything)
     public static func constant(_ b: Bool) -> Schema { Schema(.constant(b)) }
-    public static func array(_ items: Schema, maxItems: Int? = nil) -> Schema {
-        Schema(.array(items: items, maxItems: maxItems))
+    public static func array(_ items: Schema, minItems: Int = 0, maxItems: Int? = nil) -> Schema {
+        Schema(.array(items: items, minItems: minItems, maxItems: maxItems))
     }
     /// An object with exactly these keys (all present), refusing others.
     public static func object(_ required: KeyValuePairs<String, Schema>, optional: KeyValuePairs<String, Schema> = [:]) -> Schema {
@@ -93,8 +93,9 @@ public struct Schema: Sendable {
         case .boolean: base = "true or false"
         case .constant(let b): base = "\(b)"
         case .anything: base = "any value"
-        case .array(let items, let maxItems):
-            base = "a list of " + (maxItems.map { "at most \($0) " } ?? "") + "items, each " + items.allowedText
+        case .array(let items, let minItems, let maxItems):
+            base = "a list of " + (minItems > 0 ? "at least \(minItems) " : "") + (minItems > 0 && maxItems != nil ? "and " : "")
+                + (maxItems.map { "at most \($0) " } ?? "") + "items, each " + items.allowedText
         case .object(let props, let extra):
             if props.isEmpty, extra != nil { base = "an object" }
             else { base = "an object with " + (extra == nil ? "only " : "") + "the fields " + props.map(\.name).joined(separator: ", ") }

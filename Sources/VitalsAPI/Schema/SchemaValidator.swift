@@ -43,9 +43,9 @@ public enum SchemaValidator {
             guard v.boolValue != nil else { throw fail("is \(v.kindName)") }
         case .constant(let b):
             guard v.boolValue == b else { throw fail("is not \(b)") }
-        case .array(let items, let maxItems):
+        case .array(let items, let minItems, let maxItems):
             guard let arr = v.arrayValue else { throw fail("is \(v.kindName)") }
-            if let maxItems, arr.count > maxItems { throw fail("has \(arr.count) items") }
+            if arr.count < minItems || (maxItems.map { arr.count > $0 } ?? false) { throw fail("has \(arr.count) items") }
             for (i, item) in arr.enumerated() { try validate(item, items, at: "\(path)[\(i)]") }
         case .object(let props, let extra):
             guard let obj = v.objectValue else { throw fail("is \(v.kindName)") }
@@ -98,7 +98,7 @@ public enum SchemaValidator {
         case .boolean:
             guard raw == "true" || raw == "false" else { throw fail("is not true or false") }
             typed = .bool(raw == "true")
-        case .array(let items, _):
+        case .array(let items, _, _):
             // An empty value is the empty list (how `?topics=` and a serialized [] read).
             let parts = raw.isEmpty ? [] : raw.split(separator: ",", omittingEmptySubsequences: false).map { String($0.trimmedWhitespace) }
             var out: [JSONValue] = []
