@@ -20,3 +20,10 @@ extension ErrorCode {
     /// `apply-preset` refused: the preset's peak fits no GPU (409; `force=true` overrides).
     public static let presetDoesNotFit = ErrorCode(rawValue: "preset_does_not_fit")
 }
+
+extension ErrorCode {
+    /// A rule of this name exists already (POST /api/v1/alerts/rules: use PUT to replace it).
+    public static let ruleExists = ErrorCode(rawValue: "rule_exists")
+    /// The alerting part needs the database, which is not open.
+    public static let alertsUnavailable = ErrorCode(rawValue: "alerts_unavailable")
+}

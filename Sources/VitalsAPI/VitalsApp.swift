@@ -31,6 +31,8 @@ public final class VitalsApp: Sendable {
     private let watchdogBox = Mutex<SystemdWatchdog?>(nil)
     /// The GPU memory advisor's settings and the resource constraints, kept in the database.
     let advisor: AdvisorState
+    /// Rules, alert states, acknowledgements and notifications (see AlertService).
+    public let alerts: AlertService
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -83,9 +85,18 @@ public final class VitalsApp: Sendable {
         self.hub = hub
         let topics = VitalsTopics(hub: hub)
         self.topics = topics
-        advisor = AdvisorState(store: store) { _, event in
+        // The constraints feed the default alert rules; the service is made after the
+        // advisor (it needs the constraints), so the advisor reaches it through a box.
+        let alertsBox = Mutex<AlertService?>(nil)
+        let advisorBox = Mutex<AdvisorState?>(nil)
+        let advisor = AdvisorState(store: store) { kind, event in
             _ = hub.publish(topics.activity, data: event)
+            if kind == "constraints_updated", let a = advisorBox.withLock({ $0 }) {
+                alertsBox.withLock { $0 }?.constraintsChanged(a.constraints)
+            }
         }
+        advisorBox.withLock { $0 = advisor }
+        self.advisor = advisor
         // Listeners run in this order on the sampler thread: the WebSocket fan-out first,
         // since its subscribers' delay counts from the tick; history only queues a batch.
         sampler.onSnapshot { snap, json in
@@ -93,6 +104,32 @@ public final class VitalsApp: Sendable {
             hub.publish(topics.systemStats, data: json, ts: snap.ts)
         }
         if let store { sampler.addListener(HistoryListener(store: store)) }
+        let gpuEnabled = config.gpuEnabled
+        let signals: [String: AlertEngine.Signal] = [
+            "vitals_sampler_tick_age_seconds": { [sampler] in
+                sampler.health.lastTickWallMs.map { Double(time.wallMs() - $0) / 1000 }
+            },
+            "vitals_history_writable": { [store] in (store?.health.writable ?? false) ? 1 : 0 },
+            "vitals_gpus_missing": { [sampler] in
+                guard gpuEnabled, let snap = sampler.latest.value?.snapshot else { return nil }
+                return Double(max(0, seenGPUs.current - snap.gpu.devices.count))
+            },
+        ]
+        let alerts = AlertService(options: config.alertOptions, store: store, time: time, constraints: advisor.constraints,
+                                  signals: signals, hostname: "",
+                                  publish: { bytes in _ = hub.publish(topics.alerts, data: bytes) },
+                                  activity: { kind, message, labels in
+                                      // The jobs branch's ActivityLog takes this at merge; until then the topic only.
+                                      var w = JSONWriter(capacity: 256)
+                                      w.beginObject()
+                                      w.field("type", kind); w.field("message", message)
+                                      w.key("labels"); w.beginObject(); for k in labels.keys.sorted() { w.field(k, labels[k]) }; w.endObject()
+                                      w.endObject()
+                                      _ = hub.publish(topics.activity, data: w.bytes)
+                                  })
+        self.alerts = alerts
+        alertsBox.withLock { $0 = alerts }
+        sampler.addListener(alerts.engine)
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
                                compat: Set(config.metricsCompat.compactMap(MetricsCompat.init(rawValue:))))
         let http = httpMetrics
@@ -118,6 +155,7 @@ public final class VitalsApp: Sendable {
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
                                  validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))
+        routes.add(AlertRoutes(alerts: alerts, history: history, time: time, auth: auth, audit: { _, _, _ in }))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
@@ -153,6 +191,7 @@ public final class VitalsApp: Sendable {
         o.maxConnectionOutputBytes = config.maxConnectionOutputBytes
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
+        alerts.start()
         let router = makeRouter()
         let http = httpMetrics
         http.install(routes: router.all.map(\.pattern))
@@ -202,6 +241,7 @@ public final class VitalsApp: Sendable {
         watchdogBox.withLock { $0 }?.stop()
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
+        alerts.stop()
         store?.close()
     }
 }

@@ -128,7 +128,10 @@ extension HistoryStore {
             var out: [AlertRecord] = []
             while try s.step() { out.append(Self.alert(from: s)) }
             let m = try db.statement("SELECT COALESCE(MAX(id), 0) FROM alerts")
+            // Reset at once: a statement left on a row holds its read transaction open, and
+            // this pooled connection would go on reading that old snapshot.
             let next = try m.step() ? m.int64(0) + 1 : 1
+            m.reset()
             return (out, next)
         }
     }

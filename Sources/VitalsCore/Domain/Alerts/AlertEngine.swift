@@ -103,6 +103,8 @@ public final class AlertEngine: SnapshotListener {
 
     public var rules: [AlertRule] { state.withLock { $0.rules.map(\.rule) } }
 
+    public func knowsSignal(_ name: String) -> Bool { signals[name] != nil }
+
     // MARK: evaluation
 
     public func snapshotTaken(_ snapshot: Snapshot, json: [UInt8]) { evaluate(snapshot) }

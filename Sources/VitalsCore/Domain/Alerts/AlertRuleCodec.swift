@@ -166,3 +166,8 @@ public enum AlertRuleCodec {
 extension ConfigKind {
     static func formatDurationOrZero(_ ms: Int64) -> String { ms == 0 ? "0s" : ms % 1000 != 0 ? "\(Double(ms) / 1000)s" : formatDuration(ms) }
 }
+
+/// Durations as the config writes them ("90s", "10m", "24h"), for callers outside Core.
+public enum ConfigKindDuration {
+    public static func parse(_ s: String) -> Int64? { ConfigKind.parseDuration(s) }
+}
