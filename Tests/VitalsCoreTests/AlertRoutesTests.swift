@@ -160,3 +160,26 @@ final class AlertRoutesTests: XCTestCase {
         XCTAssertEqual(NotifyBackoff.delayMs(attempt: 40, random: 0), 30_000)
     }
 }
+
+/// The Alertmanager push (v2 API body) as Prometheus sends it: on firing, re-sent each
+/// minute with endsAt four minutes ahead. `make conformance` checks it against a real one.
+final class AlertmanagerPushTests: XCTestCase {
+    func testFiringAlertIsPushedAndResentWithEndsAtAhead() throws {
+        let am = try WebhookReceiver(statuses: [200])
+        let d = try TestDaemon(configure: { $0.alertmanagerURLs = ["http://127.0.0.1:\(am.port)"] })
+        XCTAssertEqual(try d.post("/api/v1/alerts/rules", body: AlertRoutesTests.lowRule).status, 201)
+        d.app.sampler.tick(wallMs: d.app.time.wallMs(), monoNs: d.app.time.monotonicNs(), withGPU: false)
+        d.app.alerts.drain()
+        let end = Date().addingTimeInterval(10)
+        while am.bodies.isEmpty && Date() < end { usleep(20_000) }
+        XCTAssertEqual(am.paths.first, "/api/v2/alerts")
+        let body = try JSONValue.parse(try XCTUnwrap(am.bodies.first))
+        let a = try XCTUnwrap(body.arrayValue?.first)
+        XCTAssertEqual(a["labels"]?["alertname"]?.stringValue, "ram_low")
+        let ends = try XCTUnwrap(a["endsAt"]?.stringValue.flatMap(TimeFormat.parseISO8601))
+        XCTAssertEqual(Double(ends - d.app.time.wallMs()), 240_000, accuracy: 5_000)
+        d.app.alerts.runPeriodicNow()
+        d.app.alerts.outbox?.deliverNow()
+        XCTAssertGreaterThanOrEqual(am.bodies.count, 2, "re-sent while firing")
+    }
+}
