@@ -33,6 +33,8 @@ public final class VitalsApp: Sendable {
     let advisor: AdvisorState
     /// Rules, alert states, acknowledgements and notifications (see AlertService).
     public let alerts: AlertService
+    /// Admin actions and refusals on admin routes.
+    public let audit: AuditLog
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -128,6 +130,7 @@ public final class VitalsApp: Sendable {
                                       _ = hub.publish(topics.activity, data: w.bytes)
                                   })
         self.alerts = alerts
+        audit = AuditLog(store: store, time: time, retentionMs: config.auditRetentionMs)
         alertsBox.withLock { $0 = alerts }
         sampler.addListener(alerts.engine)
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
@@ -155,12 +158,29 @@ public final class VitalsApp: Sendable {
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
                                  validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(SavedSnapshotRoutes(history: history))
-        routes.add(AlertRoutes(alerts: alerts, history: history, time: time, auth: auth, audit: { _, _, _ in }))
+        routes.add(AlertRoutes(alerts: alerts, history: history, time: time, auth: auth))
+        routes.add(AuditRoutes(log: audit, history: history))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
         routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
                                    echoEndpoint: config.wsEchoEndpoint))
+        // Last, so every admin route of every provider is audited, with the state it changes
+        // before and after where that state is known.
+        let alerts = self.alerts
+        routes.auditing(audit, auth: auth) { spec in
+            if spec.path.hasPrefix("/api/v1/alerts/rules") {
+                return { AlertRuleCodec.document(alerts.rules().map(\.0)) }
+            }
+            switch spec.path {
+            case "/api/v1/system/optimization", "/api/v1/optimization/apply-preset/{id}":
+                return { let o = advisor.optimization; return AdvisorJSON.document(o.settings, o.workload) }
+            case "/api/v1/system/constraints":
+                return { AdvisorJSON.constraints(advisor.constraints) }
+            default:
+                return nil
+            }
+        }
         return routes
     }
 
@@ -197,8 +217,13 @@ public final class VitalsApp: Sendable {
         http.install(routes: router.all.map(\.pattern))
         o.observer = { http.record($0) }
         let auth = self.auth
+        let audit = self.audit
         let limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
-                                authFailuresPerMinute: config.authFailuresPerMinute, time: time)
+                                authFailuresPerMinute: config.authFailuresPerMinute, time: time,
+                                onAdminRefusal: { req, status in
+                                    audit.record(who: auth.who(req), remote: req.remoteAddress, method: req.method, route: req.path,
+                                                 status: status, before: nil, after: nil)
+                                })
         let server = HTTPServer(options: o, router: router, authorize: { limits.authorize($0, $1, policy: auth) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
@@ -242,6 +267,7 @@ public final class VitalsApp: Sendable {
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
         alerts.stop()
+        audit.drain()
         store?.close()
     }
 }

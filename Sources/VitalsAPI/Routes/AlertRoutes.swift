@@ -9,7 +9,6 @@ struct AlertRoutes: RouteProvider {
     let history: HistoryAccess
     let time: any TimeSource
     let auth: AuthPolicy
-    let audit: @Sendable (_ req: HTTPRequest, _ before: [UInt8]?, _ after: [UInt8]?) -> Void
 
     static let listSpec = RouteSpec.get("/api/v1/alerts", tag: "alerts", "Pending and firing alerts, then those resolved within the last hour")
         .responds(200, "the alerts", json: AlertSchemas.alerts)
@@ -86,7 +85,7 @@ struct AlertRoutes: RouteProvider {
     }
 
     func register(in routes: inout RouteTable) {
-        let alerts = self.alerts, history = self.history, time = self.time, auth = self.auth, audit = self.audit
+        let alerts = self.alerts, history = self.history, time = self.time, auth = self.auth
 
         routes.add(Self.listSpec, .inline { _ in
             let list = alerts.engine.alerts()
@@ -164,13 +163,11 @@ struct AlertRoutes: RouteProvider {
                         allowed: "a future ISO 8601 time or a duration like \"2h\"", message: "body.expires must be a future ISO 8601 time or a duration like \"2h\""))
                 }
             }
-            let before = alerts.engine.alert(id: id)
             guard let a = alerts.acknowledge(id: id, by: auth.who(input.request), comment: body["comment"]?.stringValue, expiresMs: expires) else {
                 return .error(404, .notFound, "no active alert with id \(id)")
             }
             var w = JSONWriter()
             AlertPayloads.record(a, into: &w)
-            audit(input.request, before.map { b in var x = JSONWriter(); AlertPayloads.record(b, into: &x); return x.bytes }, w.bytes)
             return .json(w.bytes)
         })
 
@@ -197,11 +194,8 @@ struct AlertRoutes: RouteProvider {
                 return RequestValidator.unprocessable(ValidationIssue(field: issue.field, value: body[key], allowed: issue.message, message: issue.message))
             case .success(let r): rule = r
             }
-            let before = alerts.rules().first { $0.0.name == rule.name }.map { Self.write($0.0, source: $0.1) }
             switch alerts.putRule(rule, create: create) {
             case .success(let r):
-                let after = Self.write(r, source: .api)
-                audit(input.request, before, after)
                 return .json(Self.write(r, source: nil), status: create ? 201 : 200)
             case .failure(.exists(let n)): return .error(409, .ruleExists, "a rule named \(n) exists; PUT /api/v1/alerts/rules/\(n) replaces it")
             case .failure(.notFound(let n)): return .error(404, .notFound, "no rule named \(n)")
@@ -216,7 +210,6 @@ struct AlertRoutes: RouteProvider {
             switch alerts.deleteRule(name) {
             case .success(let r):
                 let before = Self.write(r, source: nil)
-                audit(input.request, before, nil)
                 return .json { w in w.beginObject(); w.key("deleted"); w.raw(before); w.endObject() }
             case .failure(.notFound(let n)), .failure(.exists(let n)): return .error(404, .notFound, "no rule named \(n)")
             case .failure(.storage(let why)): return .error(507, .saveFailed, "the rules could not be stored: \(why)")

@@ -17,7 +17,7 @@ public struct RouteTable: Sendable {
         case document(@Sendable ([RouteSpec]) -> [UInt8])
     }
 
-    public private(set) var entries: [(spec: RouteSpec, handler: Handler)] = []
+    public internal(set) var entries: [(spec: RouteSpec, handler: Handler)] = []
 
     public init() {}
 

@@ -190,6 +190,8 @@ enum ConfigSchema {
                           { ($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/") && !$0.contains(" ") },
                           get: { $0.alertsExternalURL }) { $0.alertsExternalURL = $1 },
 
+        ConfigKind.duration("audit.retention", 86_400_000...(3660 * 86_400_000), \.auditRetentionMs),
+
         ConfigKind.bool("websocket.echo_endpoint", \.wsEchoEndpoint),
         ConfigKind.int("websocket.ping_interval_ms", 1000...3_600_000, \.wsPingIntervalMs),
         ConfigKind.int("websocket.pong_timeout_ms", 500...600_000, \.wsPongTimeoutMs),

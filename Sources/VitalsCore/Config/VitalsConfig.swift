@@ -69,6 +69,7 @@ public struct VitalsConfig: Sendable, Equatable {
     public var alertsRepeatIntervalMs: Int64 = 4 * 3_600_000
     public var alertsRetentionMs: Int64 = 90 * 86_400_000
     public var alertsExternalURL: String? = nil
+    public var auditRetentionMs: Int64 = 365 * 86_400_000
 
     public init() {}
 

@@ -79,6 +79,22 @@ enum HistorySchema {
         );
         CREATE INDEX IF NOT EXISTS notifications_due ON notifications(state, next_ts);
         """,
+        // The audit log: every admin action and every refusal on an admin route. Rows are
+        // only ever inserted (and deleted past retention), never updated.
+        """
+        CREATE TABLE IF NOT EXISTS audit (
+            id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts     INTEGER NOT NULL,
+            who    TEXT NOT NULL,
+            remote TEXT NOT NULL,
+            method TEXT NOT NULL,
+            route  TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            before BLOB,
+            after  BLOB
+        );
+        CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }
