@@ -160,6 +160,7 @@ public final class VitalsApp: Sendable {
         routes.add(SavedSnapshotRoutes(history: history))
         routes.add(AlertRoutes(alerts: alerts, history: history, time: time, auth: auth))
         routes.add(AuditRoutes(log: audit, history: history))
+        routes.add(TrendRoutes(history: history, time: time, validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
