@@ -56,6 +56,14 @@ enum ResponseSchemas {
         ])),
     ])
 
+    static let processGroups = Schema.object([
+        "timestamp": S.time, "group": .oneOf(["unit", "container"]), "limit": S.int, "gpu_memory_available": .boolean,
+        "groups": .array(.object([
+            "name": S.str, "processes": S.int, "cpu_percent": S.num, "rss_bytes": S.int, "gpu_memory_bytes": S.intOrNull,
+            "pids": .array(S.int),
+        ])),
+    ])
+
     static let webSocketStats = Schema.object([
         "open_connections": S.int, "accepted_connections": S.int, "subscribers": .map(S.int),
         "messages_sent": S.int, "bytes_sent": S.int, "messages_received": S.int, "conflated_snapshots": S.int,
