@@ -33,6 +33,8 @@ public final class VitalsApp: Sendable {
     let advisor: AdvisorState
     /// Rules, alert states, acknowledgements and notifications (see AlertService).
     public let alerts: AlertService
+    /// The application's own endpoints (config `services`), probed off the tick.
+    public let services: ServiceProber
     /// Admin actions and refusals on admin routes.
     public let audit: AuditLog
 
@@ -117,8 +119,11 @@ public final class VitalsApp: Sendable {
                 return Double(max(0, seenGPUs.current - snap.gpu.devices.count))
             },
         ]
+        let services = ServiceProber(specs: config.services, time: time)
+        self.services = services
         let alerts = AlertService(options: config.alertOptions, store: store, time: time, constraints: advisor.constraints,
-                                  signals: signals, hostname: "",
+                                  signals: signals.merging(services.signals) { a, _ in a }, hostname: "",
+                                  extraDefaults: ServiceProber.defaultRules(config.services),
                                   publish: { bytes in _ = hub.publish(topics.alerts, data: bytes) },
                                   activity: { kind, message, labels in
                                       // The jobs branch's ActivityLog takes this at merge; until then the topic only.
@@ -139,6 +144,15 @@ public final class VitalsApp: Sendable {
         let wsStats = hub.stats
         metrics.addSection { w in http.write(into: &w) }
         metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
+        if !config.services.isEmpty {
+            metrics.addSection { w in
+                let list = services.statuses
+                w.family("vitals_service_up", help: "1 when the watched service answered its last probe as expected, else 0.", kind: .gauge)
+                for s in list { if let up = s.up { w.sample(labels: [("service", s.spec.name)], up ? 1 : 0) } }
+                w.family("vitals_service_probe_duration_seconds", help: "How long the last probe of the service took.", kind: .gauge, unit: .seconds)
+                for s in list { if let l = s.latencyMs { w.sample(labels: [("service", s.spec.name)], l / 1000) } }
+            }
+        }
         sampler.addListener(metrics)
     }
 
@@ -151,8 +165,10 @@ public final class VitalsApp: Sendable {
         let seenGPUs = gpuCountSeen
         var routes = RouteTable()
         let advisor = self.advisor
+        let services = self.services, alerts = self.alerts, engine = alerts.engine
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
-                                healthRules: { advisor.healthRules }))
+                                healthRules: { advisor.healthRules }, services: { services.statuses },
+                                forecast: { engine.nearestForecast() }))
         routes.add(OptimizationRoutes(sampler: sampler, advisor: advisor, history: history, time: time))
         routes.add(ConstraintRoutes(sampler: sampler, advisor: advisor))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
@@ -168,7 +184,6 @@ public final class VitalsApp: Sendable {
                                    echoEndpoint: config.wsEchoEndpoint))
         // Last, so every admin route of every provider is audited, with the state it changes
         // before and after where that state is known.
-        let alerts = self.alerts
         routes.auditing(audit, auth: auth) { spec in
             if spec.path.hasPrefix("/api/v1/alerts/rules") {
                 return { AlertRuleCodec.document(alerts.rules().map(\.0)) }
@@ -213,6 +228,7 @@ public final class VitalsApp: Sendable {
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
         alerts.start()
+        services.start()
         let router = makeRouter()
         let http = httpMetrics
         http.install(routes: router.all.map(\.pattern))
@@ -267,6 +283,7 @@ public final class VitalsApp: Sendable {
         watchdogBox.withLock { $0 }?.stop()
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
+        services.stop()
         alerts.stop()
         audit.drain()
         store?.close()

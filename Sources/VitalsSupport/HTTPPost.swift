@@ -40,8 +40,25 @@ public enum HTTPPost {
         return Target(host: host, port: port, path: path)
     }
 
+    /// Connects to host:port within the timeout; nil when it could, else why not (TCP probes).
+    public static func tcpConnect(host: String, port: Int, timeoutMs: Int) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &res) == 0, let first = res else { return "cannot resolve \(host)" }
+        defer { freeaddrinfo(res) }
+        var why = "connection refused"
+        var ai: UnsafeMutablePointer<addrinfo>? = first
+        while let a = ai {
+            let fd = connect(a.pointee, timeoutMs: timeoutMs, error: &why)
+            if fd >= 0 { close(fd); return nil }
+            ai = a.pointee.ai_next
+        }
+        return why
+    }
+
     public static func post(_ url: String, body: [UInt8], contentType: String = "application/json",
-                            userAgent: String = "vitals", timeoutMs: Int = 5000) -> Outcome {
+                            userAgent: String = "vitals", timeoutMs: Int = 5000, method: String = "POST") -> Outcome {
         guard let t = parse(url) else { return .networkError("not an http:// URL") }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -65,7 +82,7 @@ public enum HTTPPost {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let hostHeader = t.host.contains(":") ? "[\(t.host)]:\(t.port)" : "\(t.host):\(t.port)"
-        var req = Array("POST \(t.path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: \(userAgent)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+        var req = Array("\(method) \(t.path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: \(userAgent)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
         req += body
         var sent = 0
         while sent < req.count {

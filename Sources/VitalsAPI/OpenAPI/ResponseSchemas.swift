@@ -12,6 +12,11 @@ enum ResponseSchemas {
         ]),
     ])
 
+    static let service = Schema.object([
+        "name": S.str, "target": S.str, "status": .oneOf(["up", "down", "unknown"]), "latency_ms": S.num,
+        "last_error": S.strOrNull, "since": S.time.orNull, "last_check": S.time.orNull,
+    ])
+
     static let health = Schema.object([
         "status": .oneOf(["ok", "warning", "degraded", "critical"]),
         "score": Schema.integer(0...100),
@@ -32,7 +37,8 @@ enum ResponseSchemas {
                 .object(["status": .oneOf(["ok"]), "available": .constant(true), "count": S.int, "driver_version": S.strOrNull]),
             ]),
             "daemon": .object(["status": .oneOf(["ok"]), "version": S.str, "uptime_s": S.num, "rss_bytes": S.intOrNull]),
-        ]),
+        ], optional: ["services": .array(service)]),
+        "forecast": Schema.object(["rule": S.str, "subject": S.str, "hours_left": S.num]).orNull,
         "warnings": .array(.object([
             "component": S.str, "severity": .oneOf(["warning", "critical"]), "message": S.str, "suggestion": S.str,
         ])),

@@ -116,6 +116,35 @@ enum ConfigKind {
                   get: { c in (try? JSONValue.parse(AlertRuleCodec.document(c.alertRules))) ?? .array([]) })
     }
 
+    /// `services`: `[{"name", "url" | "tcp", "expect_status", "interval", "timeout"}]`.
+    static func services(_ path: String) -> ConfigKey {
+        ConfigKey(path: path, allowed: "must be a list of {\"name\", \"url\": \"http://...\" or \"tcp\": \"host:port\", \"expect_status\", \"interval\", \"timeout\"} with unique names",
+                  apply: { c, v in
+                      guard let a = v.arrayValue, a.count <= 100 else { return false }
+                      var out: [ServiceSpec] = []
+                      for item in a {
+                          switch ServiceSpec.parse(item) {
+                          case .success(let s) where !out.contains(where: { $0.name == s.name }): out.append(s)
+                          case .success: return false
+                          case .failure(let e): Log.error("config: services: \(e.description)"); return false
+                          }
+                      }
+                      c.services = out; return true
+                  },
+                  fromEnv: { s in (try? JSONValue.parse(Array(s.utf8))) ?? .string(s) },
+                  get: { c in
+                      .array(c.services.map { s in
+                          var o: [String: JSONValue] = ["name": .string(s.name), "expect_status": .number(Double(s.expectStatus)),
+                                                        "interval": .string(formatDuration(s.intervalMs)), "timeout": .string(formatDurationOrZero(s.timeoutMs))]
+                          switch s.target {
+                          case .http(let u): o["url"] = .string(u)
+                          case .tcp: o["tcp"] = .string(s.targetText)
+                          }
+                          return .object(o)
+                      })
+                  })
+    }
+
     static func parseDuration(_ s: String) -> Int64? {
         guard let unit = s.last else { return nil }
         let factor: Double
@@ -190,6 +219,7 @@ enum ConfigSchema {
                           { ($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/") && !$0.contains(" ") },
                           get: { $0.alertsExternalURL }) { $0.alertsExternalURL = $1 },
 
+        ConfigKind.services("services"),
         ConfigKind.duration("audit.retention", 86_400_000...(3660 * 86_400_000), \.auditRetentionMs),
 
         ConfigKind.bool("websocket.echo_endpoint", \.wsEchoEndpoint),

@@ -70,6 +70,8 @@ public struct VitalsConfig: Sendable, Equatable {
     public var alertsRetentionMs: Int64 = 90 * 86_400_000
     public var alertsExternalURL: String? = nil
     public var auditRetentionMs: Int64 = 365 * 86_400_000
+    /// The application's own endpoints, probed off the tick (config `services`).
+    public var services: [ServiceSpec] = []
 
     public init() {}
 

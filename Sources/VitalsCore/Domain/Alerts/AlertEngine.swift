@@ -63,7 +63,7 @@ public final class AlertEngine: SnapshotListener {
     }
 
     public static func isKnown(_ metric: String, signals: some Collection<String>) -> Bool {
-        MetricTable.series(named: metric) != nil || signals.contains(metric)
+        MetricTable.series(named: metric) != nil || signals.contains(metric) || metric.hasPrefix("vitals_service_up:")
     }
 
     private static func compile(_ r: AlertRule, _ signals: [String: Signal]) -> CompiledRule {
@@ -281,6 +281,24 @@ public final class AlertEngine: SnapshotListener {
     }
 
     // MARK: reading and acknowledging
+
+    /// The forecast rule subject nearest its bound (hours left at the fitted rate), for health.
+    public func nearestForecast() -> (rule: String, subject: String, hours: Double)? {
+        let now = time.wallMs()
+        return state.withLock { s in
+            var best: (rule: String, subject: String, hours: Double)?
+            for c in s.rules where c.rule.kind == .forecast && c.rule.enabled {
+                guard let bound = c.rule.bound else { continue }
+                for (key, t) in c.tracks {
+                    guard let m = t.minutes, let fit = m.fit, m.covers(fraction: 0.25),
+                          let ms = fit.msUntil(bound, from: now, rising: c.rule.op == .above) else { continue }
+                    let h = ms / 3_600_000
+                    if best == nil || h < best!.hours { best = (c.rule.name, key, h) }
+                }
+            }
+            return best
+        }
+    }
 
     /// Pending and firing alerts, then those resolved within the last hour; newest first.
     public func alerts(includeResolved: Bool = true) -> [AlertRecord] {

@@ -35,6 +35,8 @@ public final class AlertService: Sendable {
     private let time: any TimeSource
     private let queue = DispatchQueue(label: "vitals.alerts.recorder")
     private let overrides: Mutex<(api: [AlertRule], deleted: Set<String>)>
+    /// Defaults beyond `AlertDefaults.rules` (one "service down" rule per watched service).
+    private let extraDefaults: [AlertRule]
     private let constraints: Mutex<ResourceConstraints>
     private let editing = Mutex(())
     private let publish: Publish
@@ -50,7 +52,7 @@ public final class AlertService: Sendable {
     }
 
     public init(options: AlertOptions, store: HistoryStore?, time: any TimeSource, constraints: ResourceConstraints,
-                signals: [String: AlertEngine.Signal], hostname: String,
+                signals: [String: AlertEngine.Signal], hostname: String, extraDefaults: [AlertRule] = [],
                 publish: @escaping Publish = { _ in }, activity: @escaping Activity = { _, _, _ in },
                 send: AlertOutbox.Send? = nil) {
         self.options = options
@@ -59,6 +61,7 @@ public final class AlertService: Sendable {
         self.publish = publish
         self.activity = activity
         self.constraints = Mutex(constraints)
+        self.extraDefaults = extraDefaults
         var api: [AlertRule] = [], deleted = Set<String>()
         let known = { (n: String) in AlertEngine.isKnown(n, signals: signals.keys) }
         if let bytes = try? store?.setting(key: Self.settingsKey), let doc = try? JSONValue.parse(bytes) {
@@ -73,7 +76,7 @@ public final class AlertService: Sendable {
             }
         }
         let relay = Relay()
-        let rules = AlertDefaults.effective(defaults: AlertDefaults.rules(for: constraints), config: options.configRules,
+        let rules = AlertDefaults.effective(defaults: AlertDefaults.rules(for: constraints) + extraDefaults, config: options.configRules,
                                             replaceDefaults: options.replaceDefaults, api: api, deleted: deleted).map(\.0)
         engine = AlertEngine(rules: rules, time: time, signals: signals, restored: restored, nextID: nextID,
                              hostname: hostname, onEvents: { relay.send($0) })
@@ -206,7 +209,7 @@ public final class AlertService: Sendable {
 
     public func rules() -> [(AlertRule, AlertDefaults.Source)] {
         let o = overrides.withLock { $0 }
-        return AlertDefaults.effective(defaults: AlertDefaults.rules(for: constraints.withLock { $0 }), config: options.configRules,
+        return AlertDefaults.effective(defaults: AlertDefaults.rules(for: constraints.withLock { $0 }) + extraDefaults, config: options.configRules,
                                        replaceDefaults: options.replaceDefaults, api: o.api, deleted: o.deleted)
     }
 
