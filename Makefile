@@ -29,9 +29,10 @@ run: release
 test: deps
 	@./scripts/test.sh
 
-# Debian's prometheus package gives the real promtool and Prometheus the checks run.
+# Debian's prometheus and prometheus-alertmanager packages give the real promtool,
+# Prometheus and Alertmanager the checks run.
 conformance: release
-	@./scripts/deps.sh prometheus systemd
+	@./scripts/deps.sh prometheus systemd prometheus-alertmanager
 	@./scripts/conformance.sh
 
 bench: deps

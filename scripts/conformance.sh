@@ -4,8 +4,9 @@
 # only on `autobahn: 0 failed of N`), checks /metrics with promtool and a real Prometheus
 # (scripts/prometheus-check.sh), with GPU series from the fake NVML when a C compiler can
 # build it, then schemathesis against the daemon's own OpenAPI document (0 failures), and
-# the dashboard in headless Chromium (scripts/browser-check.sh, its own daemon), and the
-# systemd unit with systemd-analyze (verify, security) plus make install/uninstall.
+# the dashboard in headless Chromium (scripts/browser-check.sh, its own daemon), alerts
+# pushed to a real Alertmanager (scripts/alertmanager-check.sh), and the systemd unit with
+# systemd-analyze (verify, security) plus make install/uninstall.
 # Stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,5 +75,6 @@ kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during the Pr
 ./scripts/schemathesis.sh "http://127.0.0.1:$PORT" "$TOKEN"
 kill -0 "$pid" 2>/dev/null || { echo "conformance: the daemon died during schemathesis:" >&2; tail -20 "$LOG" >&2; exit 1; }
 ./scripts/browser-check.sh || { echo "conformance: FAILED (the dashboard in Chromium)" >&2; exit 1; }
+./scripts/alertmanager-check.sh "$BIN" || { echo "conformance: FAILED (Alertmanager)" >&2; exit 1; }
 ./scripts/systemd-check.sh || { echo "conformance: FAILED (systemd unit or make install)" >&2; exit 1; }
-echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures; dashboard in Chromium ok; systemd unit ok)"
+echo "conformance: ok ($last; promtool and Prometheus ok; schemathesis 0 failures; dashboard in Chromium ok; Alertmanager ok; systemd unit ok)"

@@ -24,3 +24,10 @@ extension ErrorCode {
     /// Progress or an end for a job that is queued or has ended (409).
     public static let jobNotRunning = ErrorCode(rawValue: "job_not_running")
 }
+
+extension ErrorCode {
+    /// A rule of this name exists already (POST /api/v1/alerts/rules: use PUT to replace it).
+    public static let ruleExists = ErrorCode(rawValue: "rule_exists")
+    /// The alerting part needs the database, which is not open.
+    public static let alertsUnavailable = ErrorCode(rawValue: "alerts_unavailable")
+}

@@ -187,3 +187,17 @@ struct RefusalResponse: Error {
     let response: HTTPResponse
     init(_ r: HTTPResponse) { response = r }
 }
+
+extension AuthPolicy {
+    /// Who made a request, for the audit log and acknowledgements, never the secret: the
+    /// kind of token and the first 8 hex digits of its SHA-1 (a fingerprint; SHA-1 is the
+    /// hash the toolchain-free build has, and 32 bits of it reveal nothing usable of a
+    /// 192-bit token). "anonymous" without a token.
+    public func who(_ req: HTTPRequest) -> String {
+        guard case .success(let t?) = Self.bearer(req, queryAllowed: true), !t.isEmpty else { return "anonymous" }
+        let kind = Self.matches(t, adminTokens) ? "admin" : Self.matches(t, readTokens) ? "read" : "unknown"
+        let hex = Array("0123456789abcdef".utf8)
+        let digest = SHA1.hash(t).prefix(4).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }
+        return kind + ":" + String(decoding: digest, as: UTF8.self)
+    }
+}

@@ -11,9 +11,13 @@ import VitalsCore
 public final class RateLimits: Sendable {
     private let admin: TokenBuckets?
     private let failures: TokenBuckets?
+    /// Told of every refusal on an admin route (the audit log), with the status sent.
+    private let onAdminRefusal: (@Sendable (HTTPRequest, Int) -> Void)?
 
     /// 0 per minute turns a limit off.
-    public init(adminPerMinute: Int, authFailuresPerMinute: Int, time: any TimeSource) {
+    public init(adminPerMinute: Int, authFailuresPerMinute: Int, time: any TimeSource,
+                onAdminRefusal: (@Sendable (HTTPRequest, Int) -> Void)? = nil) {
+        self.onAdminRefusal = onAdminRefusal
         admin = adminPerMinute > 0
             ? TokenBuckets(perMinute: adminPerMinute, burst: max(10, adminPerMinute / 10), time: time) : nil
         failures = authFailuresPerMinute > 0
@@ -21,6 +25,12 @@ public final class RateLimits: Sendable {
     }
 
     public func authorize(_ req: HTTPRequest, _ context: AuthContext, policy: AuthPolicy) -> HTTPResponse? {
+        let refusal = check(req, context, policy: policy)
+        if let refusal, context.access == .admin { onAdminRefusal?(req, refusal.status) }
+        return refusal
+    }
+
+    private func check(_ req: HTTPRequest, _ context: AuthContext, policy: AuthPolicy) -> HTTPResponse? {
         let client = req.remoteAddress
         let presentsToken = !req.headerValues("authorization").isEmpty || (context.isUpgrade && req.rawQuery.contains("token="))
         let needsToken = context.access != .read || policy.readsNeedToken

@@ -42,6 +42,12 @@ public final class VitalsApp: Sendable {
     public let activity: ActivityLog
     /// Jobs the host application reports: admission, queue, progress.
     public let jobs: JobScheduler
+    /// Rules, alert states, acknowledgements and notifications (see AlertService).
+    public let alerts: AlertService
+    /// The application's own endpoints (config `services`), probed off the tick.
+    public let services: ServiceProber
+    /// Admin actions and refusals on admin routes.
+    public let audit: AuditLog
 
     /// - Parameters: `procRoot`/`sysRoot` point the readers at fixture trees in tests;
     ///   `time` is the clock every part reads; `auth` replaces the policy built from config
@@ -101,7 +107,14 @@ public final class VitalsApp: Sendable {
             hub.publish(topics.activity, data: entry)
         }
         self.activity = activity
-        let advisor = AdvisorState(store: store, activity: activity)
+        // The constraints feed the default alert rules; the alert service is made after the
+        // advisor (it needs the constraints), so the advisor reaches it through a box.
+        let alertsBox = Locked<AlertService?>(nil)
+        let advisorBox = Locked<AdvisorState?>(nil)
+        let advisor = AdvisorState(store: store, activity: activity) { kind in
+            if kind == "constraints_updated", let a = advisorBox.value { alertsBox.value?.constraintsChanged(a.constraints) }
+        }
+        advisorBox.set(advisor)
         self.advisor = advisor
         var jobOptions = JobScheduler.Options()
         jobOptions.reservationGraceMs = Int64(config.jobReservationGraceMs)
@@ -122,6 +135,28 @@ public final class VitalsApp: Sendable {
         if let store { sampler.addListener(HistoryListener(store: store)) }
         sampler.addListener(jobs)
         sampler.addListener(GPUActivityListener(activity: activity))
+        let gpuEnabled = config.gpuEnabled
+        let signals: [String: AlertEngine.Signal] = [
+            "vitals_sampler_tick_age_seconds": { [sampler] in
+                sampler.health.lastTickWallMs.map { Double(time.wallMs() - $0) / 1000 }
+            },
+            "vitals_history_writable": { [store] in (store?.health.writable ?? false) ? 1 : 0 },
+            "vitals_gpus_missing": { [sampler] in
+                guard gpuEnabled, let snap = sampler.latest.value?.snapshot else { return nil }
+                return Double(max(0, seenGPUs.current - snap.gpu.devices.count))
+            },
+        ]
+        let services = ServiceProber(specs: config.services, time: time)
+        self.services = services
+        let alerts = AlertService(options: config.alertOptions, store: store, time: time, constraints: advisor.constraints,
+                                  signals: signals.merging(services.signals) { a, _ in a }, hostname: "",
+                                  extraDefaults: ServiceProber.defaultRules(config.services),
+                                  publish: { bytes in _ = hub.publish(topics.alerts, data: bytes) },
+                                  activity: { kind, message, labels in activity.record(kind: kind, message: message, labels: labels) })
+        self.alerts = alerts
+        audit = AuditLog(store: store, time: time, retentionMs: config.auditRetentionMs)
+        alertsBox.set(alerts)
+        sampler.addListener(alerts.engine)
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
                                compat: Set(config.metricsCompat.compactMap(MetricsCompat.init(rawValue:))))
         let http = httpMetrics
@@ -132,6 +167,15 @@ public final class VitalsApp: Sendable {
         metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
         let jobs = self.jobs
         metrics.addSection { w in writeJobMetrics(jobs.stats, into: &w) }
+        if !config.services.isEmpty {
+            metrics.addSection { w in
+                let list = services.statuses
+                w.family("vitals_service_up", help: "1 when the watched service answered its last probe as expected, else 0.", kind: .gauge)
+                for s in list { if let up = s.up { w.sample(labels: [("service", s.spec.name)], up ? 1 : 0) } }
+                w.family("vitals_service_probe_duration_seconds", help: "How long the last probe of the service took.", kind: .gauge, unit: .seconds)
+                for s in list { if let l = s.latencyMs { w.sample(labels: [("service", s.spec.name)], l / 1000) } }
+            }
+        }
         sampler.addListener(metrics)
     }
 
@@ -150,8 +194,10 @@ public final class VitalsApp: Sendable {
             ConnectionLoad(open: self?.server?.connectionCount ?? 0,
                            outputBytes: budget.usedBytes, maxOutputBytes: budget.limitBytes)
         }
+        let services = self.services, alerts = self.alerts, engine = alerts.engine
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
-                                healthRules: { advisor.healthRules }, connections: connections))
+                                healthRules: { advisor.healthRules }, connections: connections,
+                                services: { services.statuses }, forecast: { engine.nearestForecast() }))
         routes.add(OptimizationRoutes(sampler: sampler, advisor: advisor, history: history, time: time))
         routes.add(ConstraintRoutes(sampler: sampler, advisor: advisor))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,
@@ -159,12 +205,30 @@ public final class VitalsApp: Sendable {
         routes.add(SavedSnapshotRoutes(history: history))
         routes.add(JobRoutes(scheduler: jobs, advisor: advisor))
         routes.add(ActivityRoutes(activity: activity))
+        routes.add(AlertRoutes(alerts: alerts, history: history, time: time, auth: auth))
+        routes.add(AuditRoutes(log: audit, history: history))
+        routes.add(TrendRoutes(history: history, time: time, validMetrics: { MetricTable.historyNames(gpuCount: seenGPUs.current) }))
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
         routes.add(DashboardRoutes(assets: EmbeddedAssets.assets, version: Self.version))
         routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
                                    echoEndpoint: config.wsEchoEndpoint))
+        // Last, so every admin route of every provider is audited, with the state it changes
+        // before and after where that state is known.
+        routes.auditing(audit, auth: auth) { spec in
+            if spec.path.hasPrefix("/api/v1/alerts/rules") {
+                return { AlertRuleCodec.document(alerts.rules().map(\.0)) }
+            }
+            switch spec.path {
+            case "/api/v1/system/optimization", "/api/v1/optimization/apply-preset/{id}":
+                return { let o = advisor.optimization; return AdvisorJSON.document(o.settings, o.workload) }
+            case "/api/v1/system/constraints":
+                return { AdvisorJSON.constraints(advisor.constraints) }
+            default:
+                return nil
+            }
+        }
         return routes
     }
 
@@ -196,13 +260,20 @@ public final class VitalsApp: Sendable {
         o.outputBudget = outputBudget
         o.corsOrigins = Set(config.corsOrigins)
         o.allowedHosts = config.hostAllowlist
+        alerts.start()
+        services.start()
         let router = makeRouter()
         let http = httpMetrics
         http.install(routes: router.all.map(\.pattern))
         o.observer = { http.record($0) }
         let authBox = self.authBox
+        let audit = self.audit
         let limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
-                                authFailuresPerMinute: config.authFailuresPerMinute, time: time)
+                                authFailuresPerMinute: config.authFailuresPerMinute, time: time,
+                                onAdminRefusal: { req, status in
+                                    audit.record(who: authBox.value.who(req), remote: req.remoteAddress, method: req.method,
+                                                 route: req.path, status: status, before: nil, after: nil)
+                                })
         let server = HTTPServer(options: o, router: router, authorize: { req, ctx in limits.authorize(req, ctx, policy: authBox.value) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
@@ -279,7 +350,10 @@ public final class VitalsApp: Sendable {
         serverBox.withLock { $0 }?.stop()
         sampler.stop()
         jobs.flush()
+        services.stop()
+        alerts.stop()
         if store?.isOpen ?? true { activity.record(kind: "daemon_stopped", message: "vitals stopped") }
+        audit.drain()
         return store?.close()
     }
 }

@@ -89,6 +89,26 @@ final class ProcessTableTests: XCTestCase {
         XCTAssertEqual(t.top(sort: .cpu, limit: 1, gpuProcesses: []).first?.cpuPercent, 0)
     }
 
+    func testGroupedByUnitAndByContainerWithGPUMemorySummed() {
+        let gpu = [
+            GPUProcess(pid: 300, name: nil, usedMemoryBytes: 2 << 30, kind: "compute"),
+            GPUProcess(pid: 42, name: nil, usedMemoryBytes: 1 << 30, kind: "compute"),
+        ]
+        let rows = table().top(sort: .memory, limit: 100, gpuProcesses: gpu)
+        XCTAssertEqual(rows.map(\.unit), ["docker-3f1c2a9e8b7d6c5f4e3d2c1b0a9f8e7d6c5b4a3928171605f4e3d2c1b0a99887.scope", "init.scope",
+                                         "libpod-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope", nil, nil])
+        let units = ProcessGroup.group(rows, by: .unit)
+        XCTAssertEqual(units.first?.name, "-", "pid 300 (cgroup v1, no unit) holds the most VRAM")
+        XCTAssertEqual(units.first?.gpuMemoryBytes, 2 << 30)
+        XCTAssertEqual(units.first?.processes, 2)
+        let containers = ProcessGroup.group(rows, by: .container)
+        XCTAssertEqual(containers.map(\.gpuMemoryBytes), [2 << 30, 1 << 30, nil, nil])
+        XCTAssertEqual(containers.first { $0.name == "-" }?.pids.sorted(), [1, 777], "processes in no container")
+        XCTAssertEqual(SystemdUnit.parse(cgroup: "0::/system.slice/comfyui.service\n"), "comfyui.service")
+        XCTAssertEqual(SystemdUnit.parse(cgroup: "1:name=systemd:/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.scope\n"), "app-x.scope")
+        XCTAssertNil(SystemdUnit.parse(cgroup: "0::/\n"))
+    }
+
     func testGPUMemoryJoinedAndSorted() {
         let gpu = [
             GPUProcess(pid: 300, name: nil, usedMemoryBytes: 2 << 30, kind: "compute"),

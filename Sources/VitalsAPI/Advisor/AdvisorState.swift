@@ -25,10 +25,13 @@ final class AdvisorState: Sendable {
     private let writing = Mutex(())
     /// Where each change is told (stored and published on the `activity` topic).
     private let activity: ActivityLog?
+    /// Told the kind of each change after it is stored (the alert engine follows the constraints).
+    private let changed: @Sendable (String) -> Void
 
-    init(store: HistoryStore?, activity: ActivityLog? = nil) {
+    init(store: HistoryStore?, activity: ActivityLog? = nil, changed: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.activity = activity
+        self.changed = changed
         var o = Optimization()
         var c = ResourceConstraints()
         // Start-up only: a document that cannot be read leaves the defaults in place.
@@ -104,5 +107,6 @@ final class AdvisorState: Sendable {
         default: what = "the advisor's settings changed"
         }
         activity?.record(kind: kind, message: what, labels: [kind == "constraints_updated" ? "constraints" : "settings": text])
+        changed(kind)
     }
 }

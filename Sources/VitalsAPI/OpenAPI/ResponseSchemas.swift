@@ -12,6 +12,11 @@ enum ResponseSchemas {
         ]),
     ])
 
+    static let service = Schema.object([
+        "name": S.str, "target": S.str, "status": .oneOf(["up", "down", "unknown"]), "latency_ms": S.num,
+        "last_error": S.strOrNull, "since": S.time.orNull, "last_check": S.time.orNull,
+    ])
+
     static let health = Schema.object([
         "status": .oneOf(["ok", "warning", "degraded", "critical"]),
         "score": Schema.integer(0...100),
@@ -39,7 +44,9 @@ enum ResponseSchemas {
                 "status": .oneOf(["ok", "pressure", "exhausted"]), "open": S.int, "output_bytes": S.int,
                 "max_output_bytes": S.int,
             ]),
+            "services": .array(service),
         ]),
+        "forecast": Schema.object(["rule": S.str, "subject": S.str, "hours_left": S.num]).orNull,
         "warnings": .array(.object([
             "component": S.str, "severity": .oneOf(["warning", "critical"]), "message": S.str, "suggestion": S.str,
         ])),
@@ -60,6 +67,14 @@ enum ResponseSchemas {
         "processes": .array(.object([
             "pid": S.int, "name": S.str, "user": S.str, "cpu_percent": S.num, "rss_bytes": S.int,
             "gpu_memory_bytes": S.intOrNull, "container_id": S.strOrNull, "command": S.strOrNull,
+        ])),
+    ])
+
+    static let processGroups = Schema.object([
+        "timestamp": S.time, "group": .oneOf(["unit", "container"]), "limit": S.int, "gpu_memory_available": .boolean,
+        "groups": .array(.object([
+            "name": S.str, "processes": S.int, "cpu_percent": S.num, "rss_bytes": S.int, "gpu_memory_bytes": S.intOrNull,
+            "pids": .array(S.int),
         ])),
     ])
 

@@ -13,6 +13,11 @@ struct SystemRoutes: RouteProvider {
     let healthRules: @Sendable () -> [HealthRule]
     /// Open connections and the output they owe, read when health is asked.
     let connections: @Sendable () -> ConnectionLoad
+    let services: @Sendable () -> [ServiceStatus]
+    let forecast: @Sendable () -> (rule: String, subject: String, hours: Double)?
+
+    static let servicesSpec = RouteSpec.get("/api/v1/system/services", tag: "system", "The watched services (config services): up or down, latency, last error, since when")
+        .responds(200, "each service's last probe", json: Schema.object(["services": .array(ResponseSchemas.service)]))
 
     func register(in routes: inout RouteTable) {
         let sampler = self.sampler
@@ -27,13 +32,23 @@ struct SystemRoutes: RouteProvider {
 
         let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version, healthRules = self.healthRules
         let connections = self.connections
+        let services = self.services, forecast = self.forecast
         routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
             .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
                    .inline { _ in
             .json(HealthReport.encode(HealthInputs(
                 nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
                 storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
-                rssBytes: currentRSSBytes(), version: version, rules: healthRules(), connections: connections())))
+                rssBytes: currentRSSBytes(), version: version, rules: healthRules(), connections: connections(), services: services(), forecast: forecast())))
+        })
+
+        routes.add(Self.servicesSpec, .inline { _ in
+            let list = services()
+            return .json { w in
+                w.beginObject(); w.key("services"); w.beginArray()
+                for s in list { ServiceJSON.write(s, into: &w) }
+                w.endArray(); w.endObject()
+            }
         })
     }
 }

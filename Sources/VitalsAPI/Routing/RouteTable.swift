@@ -20,7 +20,7 @@ public struct RouteTable: Sendable {
         case built(@Sendable ([RouteSpec]) -> @Sendable (ValidatedInput) -> HTTPResponse)
     }
 
-    public private(set) var entries: [(spec: RouteSpec, handler: Handler)] = []
+    public internal(set) var entries: [(spec: RouteSpec, handler: Handler)] = []
 
     public init() {}
 

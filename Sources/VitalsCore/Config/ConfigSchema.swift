@@ -99,6 +99,52 @@ enum ConfigKind {
                   get: { .string(formatDuration($0[keyPath: field])) })
     }
 
+    /// `alerts.rules`: a list of rules in the rules route's shape, added to the defaults
+    /// (or replacing one of the same name).
+    static func alertRules(_ path: String) -> ConfigKey {
+        ConfigKey(path: path, allowed: "must be a list of rules as POST /api/v1/alerts/rules takes them (see README, Alerts)",
+                  apply: { c, v in
+                      let known = { (n: String) in AlertEngine.isKnown(n, signals: AlertDefaults.signalNames) }
+                      switch AlertRuleCodec.parseList(v, at: path, known: known) {
+                      case .success(let r): c.alertRules = r; return true
+                      case .failure(let issue):
+                          Log.error("config: \(issue.message)")
+                          return false
+                      }
+                  },
+                  fromEnv: { s in (try? JSONValue.parse(Array(s.utf8))) ?? .string(s) },
+                  get: { c in (try? JSONValue.parse(AlertRuleCodec.document(c.alertRules))) ?? .array([]) })
+    }
+
+    /// `services`: `[{"name", "url" | "tcp", "expect_status", "interval", "timeout"}]`.
+    static func services(_ path: String) -> ConfigKey {
+        ConfigKey(path: path, allowed: "must be a list of {\"name\", \"url\": \"http://...\" or \"tcp\": \"host:port\", \"expect_status\", \"interval\", \"timeout\"} with unique names",
+                  apply: { c, v in
+                      guard let a = v.arrayValue, a.count <= 100 else { return false }
+                      var out: [ServiceSpec] = []
+                      for item in a {
+                          switch ServiceSpec.parse(item) {
+                          case .success(let s) where !out.contains(where: { $0.name == s.name }): out.append(s)
+                          case .success: return false
+                          case .failure(let e): Log.error("config: services: \(e.description)"); return false
+                          }
+                      }
+                      c.services = out; return true
+                  },
+                  fromEnv: { s in (try? JSONValue.parse(Array(s.utf8))) ?? .string(s) },
+                  get: { c in
+                      .array(c.services.map { s in
+                          var o: [String: JSONValue] = ["name": .string(s.name), "expect_status": .number(Double(s.expectStatus)),
+                                                        "interval": .string(formatDuration(s.intervalMs)), "timeout": .string(formatDurationOrZero(s.timeoutMs))]
+                          switch s.target {
+                          case .http(let u): o["url"] = .string(u)
+                          case .tcp: o["tcp"] = .string(s.targetText)
+                          }
+                          return .object(o)
+                      })
+                  })
+    }
+
     static func parseDuration(_ s: String) -> Int64? {
         guard let unit = s.last else { return nil }
         let factor: Double
@@ -168,6 +214,20 @@ enum ConfigSchema {
 
         ConfigKind.string("log.format", "must be text or json", { LogFormat(rawValue: $0) != nil },
                           get: { $0.logFormat.rawValue }) { $0.logFormat = LogFormat(rawValue: $1 ?? "") ?? .text },
+
+        ConfigKind.alertRules("alerts.rules"),
+        ConfigKind.bool("alerts.replace_defaults", \.alertsReplaceDefaults),
+        ConfigKind.stringList("alerts.webhooks", "http:// URLs that take Alertmanager's webhook payload", { HTTPPost.parse($0) != nil }, \.alertWebhooks),
+        ConfigKind.stringList("alerts.alertmanager_urls", "Alertmanager base URLs like \"http://127.0.0.1:9093\"", { HTTPPost.parse($0) != nil }, \.alertmanagerURLs),
+        ConfigKind.bool("alerts.send_resolved", \.alertsSendResolved),
+        ConfigKind.duration("alerts.repeat_interval", 60_000...(30 * 86_400_000), \.alertsRepeatIntervalMs),
+        ConfigKind.duration("alerts.retention", 3_600_000...(3660 * 86_400_000), \.alertsRetentionMs),
+        ConfigKind.string("alerts.external_url", "must be the http(s):// URL receivers use to reach this daemon", nullable: true,
+                          { ($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/") && !$0.contains(" ") },
+                          get: { $0.alertsExternalURL }) { $0.alertsExternalURL = $1 },
+
+        ConfigKind.services("services"),
+        ConfigKind.duration("audit.retention", 86_400_000...(3660 * 86_400_000), \.auditRetentionMs),
 
         ConfigKind.bool("websocket.echo_endpoint", \.wsEchoEndpoint),
         ConfigKind.int("websocket.ping_interval_ms", 1000...3_600_000, \.wsPingIntervalMs),

@@ -75,7 +75,34 @@ public struct VitalsConfig: Sendable, Equatable {
     public var wsMaxMessageBytes = 64 * 1024
     public var wsMaxQueuedEvents = 256
 
+    // alerts (see AlertOptions)
+    public var alertRules: [AlertRule] = []
+    public var alertsReplaceDefaults = false
+    public var alertWebhooks: [String] = []
+    public var alertmanagerURLs: [String] = []
+    public var alertsSendResolved = true
+    public var alertsRepeatIntervalMs: Int64 = 4 * 3_600_000
+    public var alertsRetentionMs: Int64 = 90 * 86_400_000
+    public var alertsExternalURL: String? = nil
+    public var auditRetentionMs: Int64 = 365 * 86_400_000
+    /// The application's own endpoints, probed off the tick (config `services`).
+    public var services: [ServiceSpec] = []
+
     public init() {}
+
+    public var alertOptions: AlertOptions {
+        var o = AlertOptions()
+        o.configRules = alertRules
+        o.replaceDefaults = alertsReplaceDefaults
+        o.webhooks = alertWebhooks
+        o.alertmanagerURLs = alertmanagerURLs
+        o.sendResolved = alertsSendResolved
+        o.repeatIntervalMs = alertsRepeatIntervalMs
+        o.retentionMs = alertsRetentionMs
+        let host = listenAddress == "0.0.0.0" || listenAddress == "::" ? "127.0.0.1" : listenAddress
+        o.externalURL = alertsExternalURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        return o
+    }
 
     public var databasePath: String {
         databaseFile.hasPrefix("/") ? databaseFile : (dataDir.hasSuffix("/") ? dataDir : dataDir + "/") + databaseFile

@@ -15,10 +15,16 @@ public struct HealthInputs: Sendable {
     /// The thresholds checked on the snapshot.
     public var rules: [HealthRule]
     public var connections: ConnectionLoad?
+    /// The watched services (config `services`); each down one is a warning.
+    public var services: [ServiceStatus] = []
+    /// The nearest "full within" forecast of the alert engine: what, where, hours left.
+    public var forecast: (rule: String, subject: String, hours: Double)? = nil
 
     public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
                 snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults,
-                connections: ConnectionLoad? = nil) {
+                connections: ConnectionLoad? = nil, services: [ServiceStatus] = [],
+                forecast: (rule: String, subject: String, hours: Double)? = nil) {
+        self.services = services; self.forecast = forecast
         self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
         self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
         self.rules = rules
@@ -88,6 +94,11 @@ public enum HealthReport {
         if let snap = h.snapshot {
             warnings += HealthRules.evaluate(h.rules, on: snap)
         }
+        for s in h.services where s.up == false {
+            warnings.append(HealthWarning(component: "services", severity: "critical",
+                                          message: "service \(s.spec.name) (\(s.spec.targetText)) down: \(s.lastError ?? "no answer")",
+                                          suggestion: "check the service's own log; GET /api/v1/system/services has the last probe", penalty: 10))
+        }
         let score = max(0, 100 - warnings.reduce(0) { $0 + $1.penalty })
         let status = warnings.contains { $0.severity == "critical" } ? (samplerOK ? "degraded" : "critical")
             : (warnings.isEmpty ? "ok" : "warning")
@@ -142,7 +153,18 @@ public enum HealthReport {
         w.field("uptime_s", Double(h.nowMs - h.startedMs) / 1000, decimals: 1)
         w.field("rss_bytes", h.rssBytes)
         w.endObject()
+        if !h.services.isEmpty {
+            w.key("services"); w.beginArray()
+            for s in h.services { ServiceJSON.write(s, into: &w) }
+            w.endArray()
+        }
         w.endObject()
+        w.key("forecast")
+        if let f = h.forecast {
+            w.beginObject(); w.field("rule", f.rule); w.field("subject", f.subject); w.field("hours_left", f.hours, decimals: 1); w.endObject()
+        } else {
+            w.null()
+        }
         w.key("warnings"); w.beginArray()
         for x in warnings {
             w.beginObject()
@@ -155,6 +177,21 @@ public enum HealthReport {
         w.endArray()
         w.endObject()
         return w.bytes
+    }
+}
+
+/// One service's last probe, as health and the services route show it.
+public enum ServiceJSON {
+    public static func write(_ s: ServiceStatus, into w: inout JSONWriter) {
+        w.beginObject()
+        w.field("name", s.spec.name)
+        w.field("target", s.spec.targetText)
+        w.field("status", s.up.map { $0 ? "up" : "down" } ?? "unknown")
+        w.field("latency_ms", s.latencyMs, decimals: 1)
+        w.field("last_error", s.lastError)
+        w.field("since", s.sinceMs.map { TimeFormat.iso8601(ms: $0) })
+        w.field("last_check", s.lastCheckMs.map { TimeFormat.iso8601(ms: $0) })
+        w.endObject()
     }
 }
 

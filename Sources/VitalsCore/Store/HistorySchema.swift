@@ -48,6 +48,74 @@ enum HistorySchema {
         CREATE INDEX IF NOT EXISTS activity_kind ON activity(kind, id);
         CREATE INDEX IF NOT EXISTS activity_ts ON activity(ts);
         """,
+        // Alerts: one row per episode (its current state), every state change, and the
+        // notification outbox (webhooks, Alertmanager), delivered at least once, in order.
+        """
+        CREATE TABLE IF NOT EXISTS alerts (
+            id             INTEGER PRIMARY KEY,
+            rule           TEXT NOT NULL,
+            fingerprint    TEXT NOT NULL,
+            labels         BLOB NOT NULL,
+            state          TEXT NOT NULL,
+            severity       TEXT,
+            value          REAL,
+            starts_ts      INTEGER NOT NULL,
+            fired_ts       INTEGER,
+            resolved_ts    INTEGER,
+            summary        TEXT NOT NULL,
+            description    TEXT NOT NULL,
+            ack_by         TEXT,
+            ack_ts         INTEGER,
+            ack_comment    TEXT,
+            ack_expires_ts INTEGER,
+            updated_ts     INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS alerts_state ON alerts(state);
+        CREATE INDEX IF NOT EXISTS alerts_starts ON alerts(starts_ts);
+        CREATE TABLE IF NOT EXISTS alert_events (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            alert_id INTEGER NOT NULL,
+            ts       INTEGER NOT NULL,
+            change   TEXT NOT NULL,
+            state    TEXT NOT NULL,
+            severity TEXT,
+            value    REAL
+        );
+        CREATE INDEX IF NOT EXISTS alert_events_alert ON alert_events(alert_id, id);
+        CREATE TABLE IF NOT EXISTS notifications (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            alert_id    INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            target      TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            payload     BLOB NOT NULL,
+            created_ts  INTEGER NOT NULL,
+            state       TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_ts     INTEGER NOT NULL,
+            last_status INTEGER,
+            last_error  TEXT,
+            done_ts     INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS notifications_due ON notifications(state, next_ts);
+        """,
+        // The audit log: every admin action and every refusal on an admin route. Rows are
+        // only ever inserted (and deleted past retention), never updated.
+        """
+        CREATE TABLE IF NOT EXISTS audit (
+            id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts     INTEGER NOT NULL,
+            who    TEXT NOT NULL,
+            remote TEXT NOT NULL,
+            method TEXT NOT NULL,
+            route  TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            before BLOB,
+            after  BLOB
+        );
+        CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
+        """,
     ]
 
     static var currentVersion: Int64 { Int64(migrations.count) }

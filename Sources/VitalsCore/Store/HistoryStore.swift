@@ -319,6 +319,16 @@ public final class HistoryStore: Sendable {
         return TimerBox(timer: t)
     }
 
+    /// Runs `body` on the writer connection, on the writer queue, and waits for it: the
+    /// alert, outbox and audit tables share the history file and its one writer.
+    func write<T: Sendable>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        guard !closed.load(ordering: .relaxed) else { throw .closed }
+        let result = queue.sync {
+            onWriter { w throws(StoreError) in try body(try w.ensureOpen()) }
+        }
+        return try result.get()
+    }
+
     // MARK: test hooks
 
     /// Runs SQL on the writer connection, on the writer queue (tests simulate a full disk).

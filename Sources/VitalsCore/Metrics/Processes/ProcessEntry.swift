@@ -17,6 +17,7 @@ public struct ProcessEntry: Sendable, Equatable {
     public var gpuMemoryBytes: UInt64?   // nil when on no GPU or NVML could not say
     public var containerId: String?      // 64-hex docker/containerd/cri-o/podman id
     public var command: String?          // cmdline, NULs as spaces, truncated; nil for kernel threads
+    public var unit: String? = nil       // systemd unit (comfyui.service, docker-<id>.scope) from the cgroup
 
     public init(pid: Int32, name: String, user: String, cpuPercent: Double, rssBytes: UInt64,
                 gpuMemoryBytes: UInt64?, containerId: String?, command: String?) {

@@ -106,13 +106,14 @@ public final class ProcessTable: Sendable {
         let dir = "\(procRoot)/\(row.pid)"
         let user = SmallFile.read("\(dir)/status", maxBytes: 16 * 1024)
             .flatMap(Self.effectiveUID).map(users.name(of:)) ?? "?"
-        let container = SmallFile.read("\(dir)/cgroup").flatMap {
-            ContainerID.parse(cgroup: String(decoding: $0, as: UTF8.self))
-        }
+        let cgroup = SmallFile.read("\(dir)/cgroup").map { String(decoding: $0, as: UTF8.self) }
+        let container = cgroup.flatMap { ContainerID.parse(cgroup: $0) }
         let command = SmallFile.read("\(dir)/cmdline", maxBytes: Self.commandLimit * 4).flatMap(Self.commandLine)
-        return ProcessEntry(pid: row.pid, name: row.stat.comm, user: user, cpuPercent: row.cpu,
-                            rssBytes: row.stat.rssPages &* pageSize, gpuMemoryBytes: row.gpu,
-                            containerId: container, command: command)
+        var e = ProcessEntry(pid: row.pid, name: row.stat.comm, user: user, cpuPercent: row.cpu,
+                             rssBytes: row.stat.rssPages &* pageSize, gpuMemoryBytes: row.gpu,
+                             containerId: container, command: command)
+        e.unit = cgroup.flatMap { SystemdUnit.parse(cgroup: $0) }
+        return e
     }
 
     /// Every numeric entry of procRoot; a process gone mid-scan is simply not there.
