@@ -317,6 +317,20 @@ def main():
         check("activity: the job's events are in the feed", logged, page.inner_text("#activity-list")[:120].replace("\n", " "))
         page.click("#tab-overview")
 
+        # --- alerts: a forced alert fires and is acknowledged from the page
+        status, _ = post("/api/v1/alerts/rules", {"name": "browser_check", "metric": "memory.percent", "warning": 0.01,
+                                                  "summary": "forced by the browser check: RAM {value}%"}, TOKEN)
+        page.click("#tab-alerts")
+        firing = wait_for(page, "document.querySelector('#alerts-active [data-ack]') !== null", 8)
+        alert_id = page.eval_on_selector("#alerts-active [data-ack]", "b => b.dataset.ack") if firing else None
+        if firing:
+            page.click(f"#alerts-active [data-ack=\"{alert_id}\"]")
+        acked = firing and wait_for(page, "document.getElementById('alerts-status').dataset.result === 'acknowledged'", 5)
+        stored = [a for a in json.loads(fetch("/api/v1/alerts")[2])["alerts"] if str(a["id"]) == str(alert_id)]
+        check("alerts: a forced alert is shown firing and can be acknowledged", status == 201 and acked and stored and stored[0]["acknowledgement"],
+              f"rule {status}, alert {alert_id}, ack {stored[0]['acknowledgement'] if stored else None}")
+        page.click("#tab-overview")
+
         admin_errors = console_errors[errors_before_admin:]
         del console_errors[errors_before_admin:]
         unexpected = [e for e in admin_errors if "401" not in e]
