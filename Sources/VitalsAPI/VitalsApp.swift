@@ -167,6 +167,8 @@ public final class VitalsApp: Sendable {
         metrics.addSection { w in writeWebSocketMetrics(wsStats, into: &w) }
         let jobs = self.jobs
         metrics.addSection { w in writeJobMetrics(jobs.stats, into: &w) }
+        let alertEngine = alerts.engine
+        metrics.addSection { w in writeAlertMetrics(alertEngine, into: &w) }
         if !config.services.isEmpty {
             metrics.addSection { w in
                 let list = services.statuses
