@@ -176,12 +176,15 @@ def main():
             check("card figures equal the API's", not bad, f"{len(want)} figures, seq {matched['seq']}" + (f"; differ: {bad}" if bad else ""))
             text_ok = cards["cpu.percent"]["text"] == f"{api['cpu']['percent']:.1f} %"
             check("card text formatted from the same figure", text_ok, cards["cpu.percent"]["text"])
+            # The colours follow the daemon's constraints (the same limits health warns at).
+            c = json.loads(fetch("/api/v1/system/constraints")[2])
             m = api["memory"]["percent"]
-            lv = [cards["memory.percent"]["level"] == level(m, 90, 97)]
+            lv = [cards["memory.percent"]["level"] == level(m, c["ram"]["warning_percent"], c["ram"]["critical_percent"])]
             for d in api["gpu"]["devices"]:
-                lv.append(cards[f"gpu{d['index']}.utilization"]["level"] == level(d["temperature_c"], 85, 92))
-                lv.append(cards[f"gpu{d['index']}.memory_percent"]["level"] == level(d["memory"]["percent"], 95, None))
-            check("card colours follow the thresholds", all(lv))
+                t = c["gpu_temperature"]
+                lv.append(cards[f"gpu{d['index']}.utilization"]["level"] == level(d["temperature_c"], t["warning_celsius"], t["critical_celsius"]))
+                lv.append(cards[f"gpu{d['index']}.memory_percent"]["level"] == level(d["memory"]["percent"], c["vram"]["warning_percent"], c["vram"]["critical_percent"]))
+            check("card colours follow the daemon's constraints", all(lv), f"RAM {m:.1f} % -> {cards['memory.percent']['level']}")
 
         # --- live rate
         n0 = page.evaluate("__wsCheck.frames.length")
@@ -330,6 +333,13 @@ def main():
         check("alerts: a forced alert is shown firing and can be acknowledged", status == 201 and acked and stored and stored[0]["acknowledgement"],
               f"rule {status}, alert {alert_id}, ack {stored[0]['acknowledgement'] if stored else None}")
         page.click("#tab-overview")
+
+        # --- constraints: changed through the API, the cards' colours follow after a reload
+        post("/api/v1/system/constraints", {"ram": {"warning_percent": 1, "critical_percent": 2}}, TOKEN)
+        page.reload()
+        red = wait_for(page, "document.querySelector('#panel-overview .card[data-key=\"memory.percent\"]')?.dataset.level === 'crit'", 8)
+        check("cards take their colours from the constraints (RAM critical at 2 %)", red)
+        post("/api/v1/system/constraints", {"ram": {"warning_percent": 90, "critical_percent": 97}}, TOKEN)
 
         admin_errors = console_errors[errors_before_admin:]
         del console_errors[errors_before_admin:]

@@ -6,6 +6,7 @@ import { Live } from "./live.js";
 import { TABS } from "./tabs.js";
 import { getJSON, askToken, token } from "./api.js";
 import { chartReady } from "./charts.js";
+import { useConstraints } from "./thresholds.js";
 import { el, setText } from "./util.js";
 
 const RING = 121; // one minute at 500 ms, plus the point that scrolls out
@@ -80,6 +81,12 @@ for (const def of TABS) {
 // The index tells which optional tabs this daemon has the API for.
 getJSON("/api/v1").then((index) => {
   app.routes = index.routes ?? [];
+  // The colours follow the operator's constraints where this daemon has them (re-read every minute).
+  if (app.hasRoute("/api/v1/system/constraints")) {
+    const load = () => getJSON("/api/v1/system/constraints").then(useConstraints).catch(() => {});
+    load();
+    setInterval(load, 60000);
+  }
   for (const t of entries) if (t.def.needs) t.button.hidden = !app.hasRoute(t.def.needs);
   const wanted = entries.find((t) => `#${t.def.id}` === location.hash && !t.button.hidden);
   if (wanted && wanted !== active) select(wanted, false);

@@ -1,7 +1,7 @@
-// The limits the colours follow, in one place. Today they are the daemon's health rules
-// (HealthRules: RAM 90/97 %, each filesystem 90/97 %, GPU temperature 85/92 °C, VRAM 95 %);
-// when the advisor's constraints exist they replace this table and nothing else changes.
-// CPU has no health rule: its 90/98 % are the dashboard's own until a constraint names one.
+// The limits the colours follow, in one place: the operator's constraints
+// (GET /api/v1/system/constraints, which health and the resource check read too) replace
+// these defaults as soon as the page has them (see useConstraints), so a card turns yellow
+// or red exactly where the daemon warns.
 
 export const THRESHOLDS = {
   cpu: { warn: 90, crit: 98, unit: "%" },
@@ -24,4 +24,14 @@ export function level(kind, value) {
 export function worst(levels) {
   const order = ["none", "ok", "warn", "crit"];
   return levels.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), "none");
+}
+
+/// Takes the daemon's constraints (warning and critical per resource) as the colours' limits.
+export function useConstraints(c) {
+  const pct = (l) => l && { warn: l.warning_percent, crit: l.critical_percent, unit: "%" };
+  if (c.cpu) THRESHOLDS.cpu = pct(c.cpu);
+  if (c.ram) THRESHOLDS.memory = pct(c.ram);
+  if (c.disk) THRESHOLDS.disk = pct(c.disk);
+  if (c.vram) THRESHOLDS.vram = pct(c.vram);
+  if (c.gpu_temperature) THRESHOLDS.gpuTemp = { warn: c.gpu_temperature.warning_celsius, crit: c.gpu_temperature.critical_celsius, unit: "°C" };
 }
