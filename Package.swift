@@ -51,6 +51,14 @@ let package = Package(
 // only then: it has no `main` of its own (libFuzzer's runtime brings one), so a plain
 // `swift build` or `swift test` could not link it, and it must never reach a release.
 if ProcessInfo.processInfo.environment["VITALS_FUZZ"] == "1" {
+    // The fuzz build links every executable with libFuzzer's `main`, the embedding tool
+    // too; the fuzzers need no dashboard, so it is built without its files there
+    // (EmbeddedAssets+None.swift answers an empty list under VITALS_NO_EMBED).
+    if let i = package.targets.firstIndex(where: { $0.name == "VitalsDashboard" }) {
+        package.targets[i].plugins = []
+        package.targets[i].swiftSettings = swift6 + [.define("VITALS_NO_EMBED")]
+    }
+    package.targets.removeAll { $0.name == "vitals-embed" || $0.name == "EmbedAssets" }
     package.targets.append(
         .executableTarget(name: "vitals-fuzz",
                           dependencies: ["VitalsAPI", "VitalsCore", "VitalsTransport", "VitalsSupport"],
