@@ -9,6 +9,7 @@
 #   BENCH_VITALS=path/to/other/vitals ./scripts/bench.sh    bench another build of the daemon
 #   BENCH_BASELINE_REF=<git ref> make bench     also build that commit and measure it and this
 #                                               build back to back ("before"/"after" rows)
+#   BENCH_BASELINE_BIN=path BENCH_BASELINE_LABEL=name   the same with a binary built earlier
 #
 # BENCH_PEERS=1 (default) also installs prometheus-node-exporter and glances when
 # possible and loads them with the same wrk command, for comparison; any failure there
@@ -139,7 +140,11 @@ compare_build() {
     info "$label: ws 1000 clients p99 delay" "$(kv "$out" delay_p99_ms) ms"
     stop_pid "$VPID"
 }
-if [ -n "${BENCH_BASELINE_REF:-}" ]; then
+if [ -n "${BENCH_BASELINE_BIN:-}" ]; then
+    # A baseline built earlier (e.g. by a previous BENCH_BASELINE_REF run).
+    compare_build "before (${BENCH_BASELINE_LABEL:-baseline})" "$BENCH_BASELINE_BIN"
+    compare_build "after ($(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +))" "$VITALS"
+elif [ -n "${BENCH_BASELINE_REF:-}" ]; then
     base_src=.build-baseline/src
     log "building $BENCH_BASELINE_REF into $base_src for the before/after rows"
     rm -rf "$base_src"; mkdir -p "$base_src"
@@ -175,6 +180,12 @@ check "GET /system/stats throughput" "$WRK_RPS" "req/s" ">=" 50000
 STATS_RPS=$WRK_RPS
 check "GET /system/stats p99 latency" "$WRK_P99_MS" "ms" "<" 5
 if [ -n "$WRK_ERRORS" ]; then row "GET /system/stats errors under load" "$WRK_ERRORS" "none" "FAIL"; MISSED=1; fi
+log "wrk -t2 -c64 -d${WRK_SECONDS}s on /metrics"
+wrk_run "http://127.0.0.1:$VPORT/metrics"
+info "GET /metrics throughput" "$WRK_RPS req/s, p99 $WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
+if [ "$WRK_RPS" != "n/a" ] && [ "$STATS_RPS" != "n/a" ]; then
+    info "/metrics vs /system/stats rate" "$(awk -v a="$WRK_RPS" -v b="$STATS_RPS" 'BEGIN { printf "%.2fx", a / b }')"
+fi
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/health"
 wrk_run "http://127.0.0.1:$VPORT/api/v1/system/health"
 info "GET /system/health throughput" "$WRK_RPS req/s"
