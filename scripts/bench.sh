@@ -40,6 +40,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+EMPTY_CONFIG="$WORK/empty-config.json"
+echo '{}' >"$EMPTY_CONFIG"
 trap 'exit 130' INT TERM
 
 log() { echo "bench: $*" >&2; }
@@ -75,7 +77,9 @@ print_table() {
 # start_vitals DATA_DIR [BINARY]: starts the daemon on a free port; sets VPID and VPORT.
 start_vitals() {
     VPORT=$("$TOOL" free-port)
-    "${2:-$VITALS}" --listen "127.0.0.1:$VPORT" --data-dir "$1" --log-level warn &
+    # An empty config: the repo's config.json may hold keys an older build (the baseline)
+    # does not know, which it would refuse.
+    "${2:-$VITALS}" --config "$EMPTY_CONFIG" --listen "127.0.0.1:$VPORT" --data-dir "$1" --log-level warn &
     VPID=$!
     PIDS+=("$VPID")
     local i
@@ -420,6 +424,8 @@ if [ "$PEERS" = "1" ] && ./scripts/deps.sh nginx >"$WORK/deps-nginx.log" 2>&1 &&
     PEER_PORT=$("$TOOL" free-port)
     cat >"$WORK/nginx/nginx.conf" <<EOF
 daemon off;
+# The worker reads the bench's private temporary directory: same user as the bench.
+user $(id -un);
 worker_processes 1;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
