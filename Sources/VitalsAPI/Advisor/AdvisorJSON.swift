@@ -142,4 +142,24 @@ enum AdvisorJSON {
         if let n = o["max_concurrent_jobs"]?.intValue, n >= 1 { out.maxConcurrentJobs = n }
         return .success(out)
     }
+
+    /// A resource check's blocking issues, warnings and suggestions, into an open object:
+    /// the resource-check answer and a refused job's 409 carry the same three lists.
+    static func writeFindings(_ r: ResourceCheckResult, into w: inout JSONWriter) {
+        for (key, list) in [("blocking_issues", r.blocking), ("warnings", r.warnings)] {
+            w.key(key); w.beginArray()
+            for i in list {
+                w.beginObject()
+                w.field("resource", i.resource); w.field("figure", i.figure, decimals: 1); w.field("limit", i.limit, decimals: 1)
+                w.field("unit", i.unit); w.field("message", i.message)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.key("suggestions"); w.beginArray()
+        for s in r.suggestions {
+            w.beginObject(); w.field("message", s.message); w.field("preset", s.preset); w.field("peak_bytes", s.peakBytes); w.endObject()
+        }
+        w.endArray()
+    }
 }

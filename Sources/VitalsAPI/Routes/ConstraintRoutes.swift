@@ -57,21 +57,7 @@ struct ConstraintRoutes: RouteProvider {
                 w.field("allowed", r.allowed)
                 w.field("gpu", r.gpu)
                 w.field("required_bytes", r.requiredBytes)
-                for (key, list) in [("blocking_issues", r.blocking), ("warnings", r.warnings)] {
-                    w.key(key); w.beginArray()
-                    for i in list {
-                        w.beginObject()
-                        w.field("resource", i.resource); w.field("figure", i.figure, decimals: 1); w.field("limit", i.limit, decimals: 1)
-                        w.field("unit", i.unit); w.field("message", i.message)
-                        w.endObject()
-                    }
-                    w.endArray()
-                }
-                w.key("suggestions"); w.beginArray()
-                for s in r.suggestions {
-                    w.beginObject(); w.field("message", s.message); w.field("preset", s.preset); w.field("peak_bytes", s.peakBytes); w.endObject()
-                }
-                w.endArray()
+                AdvisorJSON.writeFindings(r, into: &w)
                 w.endObject()
             }
         })
