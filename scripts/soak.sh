@@ -14,9 +14,12 @@
 #     /api/v1/system/health and a history query (scripts/soak-paths.lua);
 #   - SOAK_WS_CLIENTS WebSocket subscribers on system_stats (vitals-bench ws-load);
 #   - every 10 s a history query, and every 30 s POST /api/v1/system/stats/save with the
-#     admin token, so the history database grows and is read while it does.
-# Job churn joins this load once /api/v1/jobs exists (jobs arrive in a later issue): start
-# and cancel jobs in the admin loop below, beside the saves.
+#     admin token, so the history database grows and is read while it does;
+#   - job churn: a job every 2 s (no VRAM, so it needs no GPU), five progress updates, then
+#     completed, failed or cancelled in turn, with an activity event every tenth job; the
+#     jobs table, the activity feed and the generation_progress/queue_updates topics grow
+#     and are pruned while the daemon runs.
+# The binaries are copied first, so a rebuild during the hour does not change what is soaked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +27,12 @@ SOAK_SECONDS=${SOAK_SECONDS:-3600}
 SAMPLE_SECONDS=${SOAK_SAMPLE_SECONDS:-60}
 WS_CLIENTS=${SOAK_WS_CLIENTS:-1000}
 WRK_CONNECTIONS=${SOAK_WRK_CONNECTIONS:-16}
-VITALS=.build/release/vitals
-TOOL=.build/release/vitals-bench
+BUILT_VITALS=.build/release/vitals
+BUILT_TOOL=.build/release/vitals-bench
 TOKEN=soak-admin-token-$(date +%s%N)
 HISTORY="/api/v1/system/stats/history?range=1h&metrics=cpu.percent,memory.percent&points=300"
 
-for f in "$VITALS" "$TOOL"; do
+for f in "$BUILT_VITALS" "$BUILT_TOOL"; do
     [ -x "$f" ] || { echo "soak: $f missing; run 'make release' (make soak does)" >&2; exit 2; }
 done
 command -v wrk >/dev/null || { echo "soak: wrk missing; run ./scripts/deps.sh wrk" >&2; exit 2; }
@@ -45,6 +48,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 log() { echo "soak: $*" >&2; }
+mkdir "$WORK/bin"
+cp "$BUILT_VITALS" "$BUILT_TOOL" "$WORK/bin/"
+VITALS=$WORK/bin/vitals
+TOOL=$WORK/bin/vitals-bench
+log "soaking $(git rev-parse --short HEAD 2>/dev/null || echo 'this tree')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
 
 # ---- daemon ------------------------------------------------------------------------------
 PORT=$("$TOOL" free-port)
@@ -82,6 +90,35 @@ admin_loop() {
 admin_loop >"$WORK/admin.out" 2>/dev/null &
 PIDS+=("$!"); ADMIN_PID=$!
 
+# post PATH BODY: an admin POST; prints the answer's body.
+post() {
+    curl -fsS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1"
+}
+job_loop() {
+    local end=$(( $(date +%s) + SOAK_SECONDS )) n=0 id step
+    while [ "$(date +%s)" -lt "$end" ]; do
+        n=$((n + 1))
+        id=$(post /api/v1/jobs "{\"name\": \"soak-$n\", \"kind\": \"generation\", \"vram_bytes\": 0, \"queue\": true, \"labels\": {\"soak\": \"yes\"}}" \
+             | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1)
+        if [ -z "$id" ]; then echo job-fail; sleep 2; continue; fi
+        for step in 1 2 3 4 5; do
+            post "/api/v1/jobs/$id/progress" "{\"step\": $step, \"total_steps\": 5, \"stage\": \"sampling\", \"message\": \"step $step\"}" >/dev/null || echo job-fail
+            sleep 0.2
+        done
+        case $((n % 3)) in
+            0) post "/api/v1/jobs/$id/complete" '{}' >/dev/null && echo job-ok || echo job-fail ;;
+            1) post "/api/v1/jobs/$id/fail" '{"error": "soak: planned failure"}' >/dev/null && echo job-ok || echo job-fail ;;
+            2) post "/api/v1/jobs/$id/cancel" '{}' >/dev/null && echo job-ok || echo job-fail ;;
+        esac
+        if [ $((n % 10)) -eq 0 ]; then
+            post /api/v1/activity "{\"kind\": \"soak\", \"message\": \"job $n\"}" >/dev/null && echo activity-ok || echo activity-fail
+        fi
+        sleep 1
+    done
+}
+job_loop >"$WORK/jobs.out" 2>/dev/null &
+PIDS+=("$!"); JOB_PID=$!
+
 # ---- samples -----------------------------------------------------------------------------
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$VPID/status"; }
 fds() { ls "/proc/$VPID/fd" | wc -l; }
@@ -99,6 +136,7 @@ done
 
 # ---- report ------------------------------------------------------------------------------
 wait "$ADMIN_PID" 2>/dev/null || true
+wait "$JOB_PID" 2>/dev/null || true
 wait "$WS_PID" 2>/dev/null || true
 # wrk prints its summary only when its -d runs out (a few seconds after the last sample).
 wait "$WRK_PID" 2>/dev/null || true
@@ -127,5 +165,7 @@ if within5 "${RSS[$ref]}" "${RSS[$last]}"; then r=pass; else r=FAIL; status=1; f
 echo "rss: ${RSS[$ref]} KiB at ${T[$ref]} s, ${RSS[$last]} KiB at ${T[$last]} s: $r (within 5 %)"
 if within5 "${FDS[$ref]}" "${FDS[$last]}"; then r=pass; else r=FAIL; status=1; fi
 echo "fds: ${FDS[$ref]} at ${T[$ref]} s, ${FDS[$last]} at ${T[$last]} s: $r (within 5 %)"
-if grep -q -- -fail "$WORK/admin.out"; then echo "admin loop: some requests failed"; status=1; fi
+echo "jobs: $(grep -c job-ok "$WORK/jobs.out" || true) ended, $(grep -c job-fail "$WORK/jobs.out" || true) requests failed;" \
+     "activity events: $(grep -c activity-ok "$WORK/jobs.out" || true) ok, $(grep -c activity-fail "$WORK/jobs.out" || true) failed"
+if grep -q -- -fail "$WORK/admin.out" "$WORK/jobs.out"; then echo "admin or job loop: some requests failed"; status=1; fi
 exit "$status"
