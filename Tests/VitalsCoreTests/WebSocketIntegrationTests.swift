@@ -346,6 +346,63 @@ final class WebSocketIntegrationTests: XCTestCase {
             }
         }
         let fanout = try XCTUnwrap(try stats(d)["fanout"]?.objectValue)
-        XCTAssertGreaterThanOrEqual(fanout["count"]?.intValue ?? 0, sizes.count)
+        XCTAssertGreaterThanOrEqual(fanout["count"]?.intValue ?? 0, 1)
+    }
+
+    /// Events published while the loop is busy reach it as one batch: one fan-out per run
+    /// of a topic (one send per subscriber), every event still delivered whole, in publish
+    /// order across topics, and a subscriber that joined in the middle gets each event once.
+    func testEventsPublishedTogetherGoOutAsOneWritePerRunInOrder() throws {
+        let d = try TestDaemon { $0.wsMaxQueuedEvents = 1000 }
+        // Each topic's current state (the daemon's own "started" activity) comes first.
+        func current(_ topics: [WebSocketTopic]) -> Int { topics.filter { d.app.hub.current($0) != nil }.count }
+        let both = try open(d, "/ws?topics=alerts,activity")
+        XCTAssertEqual(try both.readMessage()["type"]?.stringValue, "subscribed")
+        for _ in 0..<current([d.app.topics.alerts, d.app.topics.activity]) { _ = try both.readMessage() }
+        let alertsOnly = try open(d, "/ws?topics=alerts")
+        XCTAssertEqual(try alertsOnly.readMessage()["type"]?.stringValue, "subscribed")
+        for _ in 0..<current([d.app.topics.alerts]) { _ = try alertsOnly.readMessage() }
+        let loop = try XCTUnwrap(d.app.server?.loops.first)
+        let before = try stats(d)["fanout"]?.objectValue?["count"]?.intValue ?? 0
+
+        // Hold the loop, publish 40 alerts, 1 activity event, 10 alerts, then let it go.
+        let held = DispatchSemaphore(value: 0), holding = DispatchSemaphore(value: 0)
+        loop.execute { holding.signal(); held.wait() }
+        holding.wait()
+        for i in 0..<40 { d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(i)}"#.utf8)) }
+        d.app.hub.publish(d.app.topics.activity, data: Array(#"{"i":40}"#.utf8))
+        for i in 41..<51 { d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(i)}"#.utf8)) }
+        held.signal()
+
+        for i in 0..<51 {
+            let m = try both.readMessage()
+            XCTAssertEqual(m["topic"]?.stringValue, i == 40 ? "activity" : "alerts")
+            XCTAssertEqual(m["data"]?.objectValue?["i"]?.intValue, i)
+        }
+        for i in 0..<51 where i != 40 {
+            XCTAssertEqual(try alertsOnly.readMessage()["data"]?.objectValue?["i"]?.intValue, i)
+        }
+        let s = try stats(d)
+        // Three runs (alerts, activity, alerts) for 51 events: the loop fanned out 3 times.
+        XCTAssertEqual((s["fanout"]?.objectValue?["count"]?.intValue ?? 0) - before, 3)
+
+        // A late subscriber is sent the current state, then only what is newer.
+        loop.execute { holding.signal(); held.wait() }
+        holding.wait()
+        for i in 51..<54 { d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(i)}"#.utf8)) }
+        held.signal()
+        let late = try open(d, "/ws?topics=alerts")
+        XCTAssertEqual(try late.readMessage()["type"]?.stringValue, "subscribed")
+        XCTAssertEqual(try late.readMessage()["data"]?.objectValue?["i"]?.intValue, 53)
+        d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":54}"#.utf8))
+        XCTAssertEqual(try late.readMessage()["data"]?.objectValue?["i"]?.intValue, 54)
+
+        // A dense burst is batched by time as well: 2,000 events published as fast as
+        // possible arrive whole and in order, in far fewer fan-outs than events.
+        let burstStart = try stats(d)["fanout"]?.objectValue?["count"]?.intValue ?? 0
+        for i in 55..<2055 { d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(i)}"#.utf8)) }
+        for i in 55..<2055 { XCTAssertEqual(try late.readMessage()["data"]?.objectValue?["i"]?.intValue, i) }
+        let burstFanouts = (try stats(d)["fanout"]?.objectValue?["count"]?.intValue ?? 0) - burstStart
+        XCTAssertLessThan(burstFanouts, 400, "2,000 events in \(burstFanouts) fan-outs")
     }
 }

@@ -11,7 +11,7 @@ protocol EventLoopHandler: AnyObject {
 /// One epoll thread. It owns every handler registered with it; other threads reach it only
 /// through `execute`, which queues a closure and wakes the loop with an eventfd.
 public final class EventLoop: @unchecked Sendable {
-    // @unchecked: `handlers`, `periodic` and `nowMs` are touched only on the loop thread;
+    // @unchecked: `handlers`, `periodic`, `timers` and `nowMs` are touched only on the loop thread;
     // `inbox` and `stopRequested` are the thread-safe doorway.
     private let epfd: Int32
     private let wakeFd: Int32
@@ -19,6 +19,8 @@ public final class EventLoop: @unchecked Sendable {
     private let inbox = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
     private var periodic: [(everyMs: Int64, next: Int64, body: () -> Void)] = []
+    /// One-shot timers (`after`), few at a time.
+    private var timers: [(at: Int64, body: () -> Void)] = []
     private(set) var nowMs: Int64 = Clock.monotonicMs()
     let name: String
 
@@ -59,6 +61,11 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `body` on the loop thread about every `everyMs` (timeouts, heartbeats).
     func every(ms: Int64, _ body: @escaping () -> Void) {
         periodic.append((ms, nowMs + ms, body))
+    }
+
+    /// Runs `body` once on the loop thread, `ms` from now. Loop thread only.
+    func after(ms: Int64, _ body: @escaping () -> Void) {
+        timers.append((Clock.monotonicMs() + ms, body))
     }
 
     // MARK: cross-thread
@@ -125,7 +132,8 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func nextTimeoutMs() -> Int32 {
-        guard let next = periodic.map(\.next).min() else { return 1000 }
+        let next = min(periodic.map(\.next).min() ?? Int64.max, timers.map(\.at).min() ?? Int64.max)
+        guard next != Int64.max else { return 1000 }
         return Int32(max(0, min(1000, next - Clock.monotonicMs())))
     }
 
@@ -133,6 +141,11 @@ public final class EventLoop: @unchecked Sendable {
         for i in periodic.indices where periodic[i].next <= nowMs {
             periodic[i].next = nowMs + periodic[i].everyMs
             periodic[i].body()
+        }
+        if !timers.isEmpty && timers.contains(where: { $0.at <= nowMs }) {
+            let due = timers.filter { $0.at <= nowMs }
+            timers.removeAll { $0.at <= nowMs }
+            for t in due { t.body() }
         }
     }
 }

@@ -4,10 +4,12 @@ import Synchronization
 /// Topic fan-out for every WebSocket connection of every loop.
 ///
 /// `publish` may be called from any thread. It builds the message and its frame once,
-/// keeps it as the topic's current state (sent first to each new subscriber), and hands
-/// the shared frame to each loop that has subscribers with one `execute`; the loop then
-/// passes it to its connections, which apply their own backpressure. A loop never
-/// waits on another, and no lock is held while a socket is written.
+/// keeps it as the topic's current state (sent first to each new subscriber), and adds it
+/// to the pending messages of each loop that has subscribers; the first one pending wakes
+/// the loop with one `execute`. The loop takes everything pending at once and passes it to
+/// its connections as runs (consecutive messages of one topic, framed back to back: one
+/// send per subscriber per run), and the connections apply their own backpressure. A loop
+/// never waits on another, and no lock is held while a socket is written.
 public final class TopicHub: Sendable {
     public let stats = WebSocketStats()
     /// Subscribers of one topic on one loop from which a fan-out writes in parallel
@@ -21,7 +23,27 @@ public final class TopicHub: Sendable {
         let loop: EventLoop
         let subscribers: LoopBound<LoopSubscribers>
         var counts: [Int]
+        let pending = PendingMessages()
     }
+
+    /// Published for one loop, in publish order, not yet taken by it, and when the loop
+    /// will take them. A class so that a publish appends without writing to (and copying)
+    /// the loops dictionary; touched only under `state`'s lock.
+    private final class PendingMessages: @unchecked Sendable {
+        var messages: [WebSocketTopicMessage] = []
+        /// A drain is queued on the loop to run as soon as it can.
+        var drainQueued = false
+        /// A drain is timed to run at the end of the batching window.
+        var drainTimed = false
+        var lastDrainMs: Int64 = 0
+    }
+
+    /// Events closer together than this reach a loop together: a burst (thousands of job
+    /// progress updates a second) costs one send per subscriber per window instead of one
+    /// per event. An event after a quiet spell, and every snapshot, go out at once. On the
+    /// loops' own clock (`Clock`), like their epoll timeouts: this is scheduling, not a
+    /// figure anyone reads.
+    static let eventBatchWindowMs: Int64 = 10
 
     private struct State {
         var topics: [WebSocketTopic] = []
@@ -66,14 +88,46 @@ public final class TopicHub: Sendable {
             s.seq[topic.index] += 1
             let message = WebSocketTopicMessage(topic: topic, seq: s.seq[topic.index], ts: when, data: data)
             s.last[topic.index] = message
-            // Queued under the lock so that every loop sees one topic's messages in seq order.
+            // Added under the lock so that every loop sees one topic's messages in seq order.
             for entry in s.loops.values where entry.counts[topic.index] > 0 {
-                let subscribers = entry.subscribers
-                let stats = self.stats, time = self.time
-                let parallelFrom = parallelThreshold.load(ordering: .relaxed)
-                entry.loop.execute { subscribers.value.deliver(message, stats: stats, time: time, parallelFrom: parallelFrom) }
+                let pending = entry.pending, loop = entry.loop
+                pending.messages.append(message)
+                if pending.drainQueued { continue }
+                let wait = pending.lastDrainMs + Self.eventBatchWindowMs - Clock.monotonicMs()
+                if topic.isLatestValueWins || wait <= 0 {
+                    pending.drainQueued = true
+                    loop.execute { [self] in self.drain(loop) }
+                } else if !pending.drainTimed {
+                    pending.drainTimed = true
+                    loop.execute { [self] in loop.after(ms: wait) { self.drain(loop, timed: true) } }
+                }
             }
             return message.seq
+        }
+    }
+
+    /// Hands `loop` everything published for it since its last drain. Loop thread only.
+    private func drain(_ loop: EventLoop, timed: Bool = false) {
+        let taken = state.withLock { s -> (LoopBound<LoopSubscribers>, [WebSocketTopicMessage])? in
+            guard let entry = s.loops[ObjectIdentifier(loop)] else { return nil }
+            let pending = entry.pending
+            if timed { pending.drainTimed = false } else { pending.drainQueued = false }
+            guard !pending.messages.isEmpty else { return nil }
+            pending.lastDrainMs = Clock.monotonicMs()
+            let messages = pending.messages
+            pending.messages = []
+            return (entry.subscribers, messages)
+        }
+        guard let (subscribers, messages) = taken else { return }
+        let parallelFrom = parallelThreshold.load(ordering: .relaxed)
+        var from = 0
+        while from < messages.count {
+            // A run: the longest stretch of one topic, so the order across topics holds too.
+            var to = from + 1
+            while to < messages.count && messages[to].topic == messages[from].topic { to += 1 }
+            let run = WebSocketTopicRun(Array(messages[from..<to]))
+            subscribers.value.deliver(run, stats: stats, time: time, parallelFrom: parallelFrom)
+            from = to
         }
     }
 
@@ -153,36 +207,41 @@ final class LoopSubscribers {
         byTopic[t].removeLast()
     }
 
-    func deliver(_ message: WebSocketTopicMessage, stats: WebSocketStats, time: any TimeSource, parallelFrom: Int) {
-        let list = byTopic[message.topic.index]
+    func deliver(_ run: WebSocketTopicRun, stats: WebSocketStats, time: any TimeSource, parallelFrom: Int) {
+        let list = byTopic[run.topic.index]
         guard !list.isEmpty else { return }
         let started = time.monotonicNs()
-        let lagMs = time.wallMs() - message.ts
-        var written = 0
+        let lagMs = time.wallMs() - run.messages[0].ts
+        var messages = 0, bytes = 0
         if list.count >= parallelFrom && ParallelFanout.parallelism > 1 {
             var direct = ContiguousArray<WebSocketConnection>()
             var fds: [Int32] = []
             direct.reserveCapacity(list.count)
             fds.reserveCapacity(list.count)
             for c in list {
-                if c.canTakeOutsideWrite(message) {
+                if c.canTakeOutsideWrite(run) {
                     direct.append(c)
                     fds.append(c.socketFd)
-                } else if c.deliver(message) {
-                    written += 1
+                } else {
+                    let (m, b) = c.deliver(run)
+                    messages += m; bytes += b
                 }
             }
             var results = [Int](repeating: 0, count: fds.count)
             var errors = [Int32](repeating: 0, count: fds.count)
-            ParallelFanout.send(message.frame, to: fds, results: &results, errors: &errors)
+            ParallelFanout.send(run.bytes, to: fds, results: &results, errors: &errors)
             for i in direct.indices {
-                direct[i].wroteOutside(message, result: results[i], error: errors[i])
+                direct[i].wroteOutside(run, result: results[i], error: errors[i])
             }
-            written += direct.count
+            messages += direct.count * run.messages.count
+            bytes += direct.count * run.bytes.count
         } else {
-            for c in list where c.deliver(message) { written += 1 }
+            for c in list {
+                let (m, b) = c.deliver(run)
+                messages += m; bytes += b
+            }
         }
-        stats.sent(messages: written, bytes: written * message.frame.count)
+        stats.sent(messages: messages, bytes: bytes)
         stats.fannedOut(micros: Int((time.monotonicNs() &- started) / 1000), lagMicros: Int(max(0, lagMs)) * 1000)
     }
 }

@@ -91,11 +91,20 @@ public final class WebSocketConnection: UpgradedProtocol {
 
     public func outputDrained() {
         guard !finished, session.canSend else { return }
+        // Queued events go out as one write of up to `backpressureBytes`, not one each.
         while queueHead < queuedEvents.count && !isBackedUp {
-            let m = queuedEvents[queueHead]
-            queueHead += 1
-            write(m)
-            stats.sent(bytes: m.frame.count)
+            var batch: [UInt8] = []
+            var count = 0
+            while queueHead < queuedEvents.count && (count == 0 || batch.count + queuedEvents[queueHead].frame.count <= settings.backpressureBytes) {
+                let m = queuedEvents[queueHead]
+                queueHead += 1
+                count += 1
+                lastSeq[m.topic.index] = m.seq
+                batch.append(contentsOf: m.frame)
+            }
+            moveSessionOutput()
+            transport.send(batch)
+            stats.sent(messages: count, bytes: batch.count)
         }
         if queueHead == queuedEvents.count {
             queuedEvents.removeAll(keepingCapacity: queuedEvents.count <= 64)
@@ -246,54 +255,59 @@ public final class WebSocketConnection: UpgradedProtocol {
 
     // MARK: topic delivery
 
-    /// A message from the hub (or the current state on subscribe). Applies this
-    /// connection's backpressure: never blocks, never touches another connection.
-    /// True when the frame was written now (the caller counts it); false when it was
-    /// held back (conflated, queued) or not for this connection.
-    func deliver(_ m: WebSocketTopicMessage) -> Bool {
-        let i = m.topic.index
+    /// The topic's current state, sent on subscribe. True when it was written now.
+    private func deliver(_ m: WebSocketTopicMessage) -> Bool {
+        deliver(WebSocketTopicRun([m])).messages > 0
+    }
+
+    /// Messages from the hub. Applies this connection's backpressure: never blocks,
+    /// never touches another connection. Returns what was written now (the caller counts
+    /// it); what is held back (conflated, queued) or not for this connection is not.
+    func deliver(_ run: WebSocketTopicRun) -> (messages: Int, bytes: Int) {
+        let i = run.topic.index
         // `.open`, not `canSend`: a close frame the session holds back must stay last.
-        guard !finished, session.state == .open, subscribed[i], m.seq > lastSeq[i] else { return false }
-        if m.topic.isLatestValueWins {
-            if isBackedUp || pendingSnapshot != nil {
-                if let older = pendingSnapshot, older.seq < m.seq {
-                    stats.conflatedSnapshots.add(1, ordering: .relaxed)
-                }
-                pendingSnapshot = m
-                if !isBackedUp { outputDrained() }
-                return false
-            }
-            write(m)
-            return true
+        guard !finished, session.state == .open, subscribed[i],
+              let (first, offset) = run.unsent(after: lastSeq[i]) else { return (0, 0) }
+        if run.topic.isLatestValueWins && (isBackedUp || pendingSnapshot != nil) {
+            // Behind: only the newest snapshot is kept for it.
+            let m = run.messages[run.messages.count - 1]
+            let replaced = (pendingSnapshot.map { $0.seq < m.seq } ?? false ? 1 : 0) + run.messages.count - 1 - first
+            if replaced > 0 { stats.conflatedSnapshots.add(replaced, ordering: .relaxed) }
+            pendingSnapshot = m
+            if !isBackedUp { outputDrained() }
+            return (0, 0)
         }
-        if isBackedUp || queueHead < queuedEvents.count {
-            queuedEvents.append(m)
+        if !run.topic.isLatestValueWins && (isBackedUp || queueHead < queuedEvents.count) {
+            queuedEvents.append(contentsOf: run.messages[first...])
             if queuedEvents.count - queueHead > settings.maxQueuedEvents {
                 stats.eventQueueOverflows.add(1, ordering: .relaxed)
                 abandon(code: WebSocketCloseCode.policyViolation,
                         reason: "more than \(settings.maxQueuedEvents) events queued: the client is not reading")
             }
-            return false
+            return (0, 0)
         }
-        write(m)
-        return true
+        lastSeq[i] = run.lastSeq
+        moveSessionOutput()
+        run.bytes.withUnsafeBytes { transport.send(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        return (run.messages.count - first, run.bytes.count - offset)
     }
 
-    /// True when `deliver(m)` would write `m` straight to an idle socket: then a fan-out
-    /// may write it from another thread (`ParallelFanout`) and report with `wroteOutside`.
-    func canTakeOutsideWrite(_ m: WebSocketTopicMessage) -> Bool {
-        let i = m.topic.index
-        return !finished && session.state == .open && subscribed[i] && m.seq > lastSeq[i]
+    /// True when `deliver(run)` would write all of `run` straight to an idle socket: then
+    /// a fan-out may write it from another thread (`ParallelFanout`) and report with
+    /// `wroteOutside`.
+    func canTakeOutsideWrite(_ run: WebSocketTopicRun) -> Bool {
+        let i = run.topic.index
+        return !finished && session.state == .open && subscribed[i] && run.firstSeq > lastSeq[i]
             && pendingSnapshot == nil && queueHead == queuedEvents.count
             && session.outbound.isEmpty && transport.pendingOutputBytes == 0
     }
 
     var socketFd: Int32 { transport.socketFd }
 
-    /// `m`'s frame was sent outside (`result`, `error` from send(2)); the rest is queued here.
-    func wroteOutside(_ m: WebSocketTopicMessage, result: Int, error: Int32) {
-        lastSeq[m.topic.index] = m.seq
-        m.frame.withUnsafeBytes { transport.completeOutsideSend($0, result: result, error: error) }
+    /// `run`'s bytes were sent outside (`result`, `error` from send(2)); the rest is queued here.
+    func wroteOutside(_ run: WebSocketTopicRun, result: Int, error: Int32) {
+        lastSeq[run.topic.index] = run.lastSeq
+        run.bytes.withUnsafeBytes { transport.completeOutsideSend($0, result: result, error: error) }
     }
 
     /// Shared frame bytes straight to the transport, behind whatever the session queued
