@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <pthread.h>
 #include <sys/random.h>
+#include <malloc.h>
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #endif

@@ -66,4 +66,20 @@ final class OutputBoundTests: XCTestCase {
         }
         return last
     }
+
+    /// After a burst of owed output drains, the freed heap is handed back once (malloc_trim),
+    /// not on every sweep, and not for small amounts.
+    func testMemoryIsHandedBackOnceAfterABurstDrains() {
+        let b = OutputBudget(limitBytes: 64 << 20)
+        b.add(1 << 20)
+        b.add(-(1 << 20))
+        XCTAssertFalse(b.takeMemoryToReturn(), "1 MiB is not a burst worth a trim")
+        b.add(20 << 20)
+        XCTAssertFalse(b.takeMemoryToReturn(), "still owed")
+        b.add(-(18 << 20))
+        XCTAssertTrue(b.takeMemoryToReturn(), "drained to a tenth of the peak")
+        XCTAssertFalse(b.takeMemoryToReturn(), "once per burst")
+        b.add(-(2 << 20))
+        XCTAssertEqual(b.usedBytes, 0)
+    }
 }

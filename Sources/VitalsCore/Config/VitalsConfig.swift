@@ -44,7 +44,7 @@ public struct VitalsConfig: Sendable, Equatable {
     public var unknownEnvironment: [String] = []
     /// Answers all connections together may have waiting; past it a connection that still
     /// owes bytes gets no new answer (and is not read) until its client reads.
-    public var maxTotalOutputBytes = 256 * 1024 * 1024
+    public var maxTotalOutputBytes = 64 * 1024 * 1024
 
     // auth
     public var adminTokens: [String] = []

@@ -236,6 +236,7 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
                 loop.modify(fd: listenFd, events: EPOLLIN.rawValue)
             }
             for c in Array(connections.values) { c.sweep(nowMs: now) }
+            if outputBudget.takeMemoryToReturn() { malloc_trim(0) }
         }
         loop.run()
         // Shutting down: close everything this loop owns, WebSocket clients with 1001.
