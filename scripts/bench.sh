@@ -142,6 +142,10 @@ compare_build() {
     info "$label: GET /system/stats" "$WRK_RPS req/s, p99 $WRK_P99_MS ms"
     out=$("$TOOL" ws-load --port "$VPORT" -n 1000 --seconds 10 2>/dev/null || true)
     info "$label: ws 1000 clients p99 delay" "$(kv "$out" delay_p99_ms) ms"
+    # The hardening issue's case: 300 clients pipeline ten 7-day history queries and never read.
+    out=$(python3 scripts/slow-clients.py --port "$VPORT" --pid "$VPID" -n 300 --hold 10 2>/dev/null | tail -1)
+    info "$label: 300 non-reading clients, RSS held / peak / after" \
+         "$(kv "$out" held_rss_mib) / $(kv "$out" peak_rss_mib) / $(kv "$out" after_rss_mib) MiB"
     stop_pid "$VPID"
 }
 if [ -n "${BENCH_BASELINE_BIN:-}" ]; then

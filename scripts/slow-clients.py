@@ -13,10 +13,10 @@ PATH = ("/api/v1/system/stats/history?range=7d&points=1000&metrics=cpu.percent,c
         "cpu.iowait,memory.percent,swap.percent,load.1m,net.rx_bytes_per_s")
 
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return -1
 
@@ -54,11 +54,15 @@ def main():
     while time.time() < end:
         time.sleep(5)
         print(f"  RSS {rss_mib(a.pid):.0f} MiB")
-    print(f"{a.n} clients x {a.requests} requests, not reading: RSS {rss_mib(a.pid):.0f} MiB; health {health(a.port)}")
+    held = rss_mib(a.pid)
+    print(f"{a.n} clients x {a.requests} requests, not reading: RSS {held:.0f} MiB; health {health(a.port)}")
     for s in socks:
         s.close()
     time.sleep(3)
-    print(f"after they closed: RSS {rss_mib(a.pid):.0f} MiB; health {health(a.port)}")
+    after = rss_mib(a.pid)
+    print(f"after they closed: RSS {after:.0f} MiB; health {health(a.port)}")
+    # One line for `make bench` to read.
+    print(f"held_rss_mib={held:.0f} peak_rss_mib={rss_mib(a.pid, 'VmHWM'):.0f} after_rss_mib={after:.0f} answer_bytes={size}")
 
 
 if __name__ == "__main__":
