@@ -75,7 +75,10 @@ public final class JobScheduler: Sendable {
     let inputs: Inputs
     let outputs: Outputs
     let tree: ProcessTree
-    static let finishedKept = 1000
+    /// Recently ended jobs kept in memory, so that a late progress post is told the job
+    /// ended (409) rather than not found; older ones are read from the database. A job a
+    /// second for an hour (the soak) kept 1,000 and grew the heap by ~2 MiB until the cap.
+    static let finishedKept = 100
 
     public init(store: HistoryStore?, time: any TimeSource, activity: ActivityLog, options: Options = Options(),
                 inputs: Inputs, outputs: Outputs = Outputs()) {
