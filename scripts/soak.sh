@@ -128,7 +128,8 @@ REF_AT=$(( SOAK_SECONDS / 12 < 300 ? SOAK_SECONDS / 12 : 300 ))
 T=(); RSS=(); FDS=()
 for ((at = 0; at <= SOAK_SECONDS; at += SAMPLE_SECONDS)); do
     wait_for=$(( START + at - $(date +%s) ))
-    [ "$wait_for" -gt 0 ] && sleep "$wait_for"
+    # In the background and waited for, so an interrupt ends the soak at once.
+    [ "$wait_for" -gt 0 ] && { sleep "$wait_for" & wait $!; }
     kill -0 "$VPID" 2>/dev/null || { log "vitals died after $(( $(date +%s) - START )) s:"; tail -20 "$WORK/vitals.log" >&2; exit 1; }
     T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)")
     log "t=${at}s rss=${RSS[-1]} KiB fds=${FDS[-1]}"
