@@ -164,6 +164,14 @@ final class JobTests: XCTestCase {
         let kinds = try d.get("/api/v1/activity?limit=20").json()["activity"]?.arrayValue?.compactMap { $0["kind"]?.stringValue } ?? []
         XCTAssertTrue(kinds.contains("job_completed") && kinds.contains("job_queued") && kinds.contains("job_admitted"), "\(kinds)")
         XCTAssertEqual(try d.get("/api/v1/jobs?state=completed").json()["jobs"]?.arrayValue?.count, 1)
+        // b was stored queued and is running now: a state filter answers with the live state.
+        func ids(_ query: String) throws -> [Int] {
+            try d.get("/api/v1/jobs?\(query)").json()["jobs"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+        }
+        XCTAssertEqual(try ids("state=running"), [bID])
+        XCTAssertEqual(try ids("state=queued"), [])
+        XCTAssertEqual(try ids("state=completed&limit=1"), [aID])
+        XCTAssertEqual(try ids("limit=1"), [bID])
         let metrics = try d.get("/metrics").text
         XCTAssertTrue(metrics.contains("vitals_jobs_ended_total{state=\"completed\"} 1"), metrics)
     }

@@ -316,7 +316,12 @@ public final class JobScheduler: Sendable {
         var candidates: [(Int64, String, [UInt8])] = []
         if let store {
             store.waitForWrites()
-            for doc in try store.jobDocuments(states: [], limit: wanted.isEmpty ? limit : 100_000, before: before) {
+            // An ended job's stored state is final; an active job's (queued or running) may
+            // lag a tick and is replaced by the live one. So the database filters by the
+            // wanted states plus the active ones, and returns enough rows to make up for
+            // active jobs whose live state turns out not to be wanted.
+            let stored = wanted.isEmpty ? [] : Array(wanted.union([JobState.queued.rawValue, JobState.running.rawValue])).sorted()
+            for doc in try store.jobDocuments(states: stored, limit: limit + known.count, before: before) {
                 guard let v = try? JSONValue.parse(doc), let id = v["id"]?.intValue.map(Int64.init) else { continue }
                 if let live = known[id] { candidates.append((id, live.0, live.1)) }
                 else { candidates.append((id, v["state"]?.stringValue ?? "", doc)) }
