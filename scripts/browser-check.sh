@@ -36,8 +36,10 @@ trap cleanup EXIT
 
 TOKEN="browser-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cc -shared -fPIC -O1 -o "$DATA/libnvidia-ml.so.1" Tests/Fixtures/fake-nvml/fake_nvml.c
+# GPU 1's memory grows by 32 MiB/s (FAKE_NVML_RAMP_MIB_PER_S): a trend the Trends tab forecasts.
 env VITALS_AUTH_ADMIN_TOKENS="$TOKEN" VITALS_SERVER_PORT="$PORT" VITALS_SERVER_LISTEN=127.0.0.1 \
     VITALS_GPU_ENABLED=true VITALS_GPU_NVML_LIBRARY="$DATA/libnvidia-ml.so.1" FAKE_NVML_SCENARIO=two \
+    FAKE_NVML_RAMP_MIB_PER_S=32 \
     "$BIN" --config config.json --data-dir "$DATA" >"$LOG" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

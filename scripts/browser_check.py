@@ -49,6 +49,20 @@ def level(v, warn, crit):
     return "warn" if v >= warn else "ok"
 
 
+def until_text(s):
+    """The dashboard's rounding of a time until full (tab-trends.js untilText)."""
+    if s < 3600:
+        return f"~{max(1, round_half_up(s / 60))} min"
+    if s < 48 * 3600:
+        return f"~{round_half_up(s / 3600)} h"
+    return f"~{round_half_up(s / 86400)} days"
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round goes to even)."""
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
 def fetch(path, headers=None):
     req = urllib.request.Request(BASE + path, headers=headers or {})
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -332,6 +346,52 @@ def main():
         stored = [a for a in json.loads(fetch("/api/v1/alerts")[2])["alerts"] if str(a["id"]) == str(alert_id)]
         check("alerts: a forced alert is shown firing and can be acknowledged", status == 201 and acked and stored and stored[0]["acknowledgement"],
               f"rule {status}, alert {alert_id}, ack {stored[0]['acknowledgement'] if stored else None}")
+        page.click("#tab-overview")
+
+        # --- Trends' forecast: on the 1 h range each chart shows the trend the API fits, and
+        # GPU 1's VRAM (growing 32 MiB/s in the fake NVML) a dashed line and "full in ~N".
+        trend_bodies = {}
+
+        def keep_trend(resp):
+            if "/api/v1/system/trends" in resp.url and resp.status == 200:
+                try:
+                    body = resp.json()
+                    trend_bodies[body["to"]] = (resp.url, body)
+                except Exception:
+                    pass
+        page.on("response", keep_trend)
+        page.click("#tab-trends")
+        page.click("#panel-trends button[data-range='1h']")
+        vram = "#panel-trends .forecast[data-metric='gpu1.memory_percent']"
+        ok = wait_for(page, f"""() => {{ const n = document.querySelector("{vram}");
+            return n && !n.hidden && n.dataset.untilS !== '' && document.querySelector('#panel-trends .charts').dataset.range === '1h'; }}""", 20)
+        got = page.evaluate("""() => ({ to: document.querySelector('#panel-trends .charts').dataset.trendTo,
+            notes: [...document.querySelectorAll('#panel-trends .forecast')].map((n) => ({ metric: n.dataset.metric, hidden: n.hidden,
+                slope: n.dataset.slopePerHour, until: n.dataset.untilS, to: n.dataset.to, text: n.textContent })),
+            dashed: Number(document.querySelector("#panel-trends canvas[data-metric='gpu1.memory_percent']").dataset.forecast ?? 0) })""")
+        url, body = trend_bodies.get(got["to"], ("", {"trends": []}))
+        api = {t["metric"]: t for t in body["trends"]}
+        bad = []
+        for n in got["notes"]:
+            t = api.get(n["metric"])
+            if t is None or n["hidden"] or n["to"] != body.get("to"):
+                bad.append(n["metric"])
+                continue
+            slope_ok = (t["slope_per_hour"] is None and n["slope"] == "null") or (t["slope_per_hour"] is not None and float(n["slope"]) == t["slope_per_hour"])
+            until_ok = (t["time_until_full_s"] is None and n["until"] == "") or (t["time_until_full_s"] is not None and float(n["until"]) == t["time_until_full_s"])
+            if not (slope_ok and until_ok):
+                bad.append(n["metric"])
+        check("trends: the 1 h range asks GET /api/v1/system/trends for the charted series", ok and "range=1h" in url and len(api) == len(got["notes"]) > 0,
+              f"{len(api)} series, tier {body.get('tier')}")
+        check("trends: each chart's forecast shows the API's slope and time until full", ok and not bad, f"differ: {bad}" if bad else f"{len(got['notes'])} notes")
+        g = api.get("gpu1.memory_percent", {})
+        until = g.get("time_until_full_s")
+        note = next((n["text"] for n in got["notes"] if n["metric"] == "gpu1.memory_percent"), "")
+        check("trends: GPU 1's VRAM, filling up, has a dashed projection and says when it is full",
+              ok and until is not None and f"full in {until_text(until)}" in note and got["dashed"] == 2, f"{note} ({got['dashed']} dashed points)")
+        page.screenshot(path=f"{SHOTS}/trends-1h-forecast-1280x800.png")
+        page.remove_listener("response", keep_trend)
+        page.click("#panel-trends button[data-range='1m']")
         page.click("#tab-overview")
 
         # --- constraints: changed through the API, the cards' colours follow after a reload
