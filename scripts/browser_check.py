@@ -1,7 +1,8 @@
 """The dashboard checked in headless Chromium (Debian's) through Playwright.
 
-Usage: browser_check.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR (scripts/browser-check.sh starts
-the daemon and calls this). Prints one line per check and the performance figures; exits 1
+Usage: browser_check.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR, with CLOSED_URL and READ_TOKEN
+in the environment for the daemon whose reads need a token (scripts/browser-check.sh starts
+both daemons and calls this). Prints one line per check and the performance figures; exits 1
 when any check fails.
 """
 import gzip
@@ -14,6 +15,8 @@ import urllib.request
 from playwright.sync_api import sync_playwright
 
 BASE, TOKEN, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
+# A second daemon whose reads need a token, and its read token (scripts/browser-check.sh).
+CLOSED, READ_TOKEN = os.environ.get("CLOSED_URL"), os.environ.get("READ_TOKEN")
 SOAK_S = float(os.environ.get("BROWSER_SOAK_SECONDS", "10"))
 HOST = BASE.split("//", 1)[1]
 failures = []
@@ -74,6 +77,104 @@ def post(path, body, token):
                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status, json.loads(r.read() or b"null")
+
+
+def token_path(browser):
+    """A daemon whose reads need a token (auth.loopback_reads_need_token, as any non-loopback
+    bind has it): the page and its files load with none; the first 401 asks once for the read
+    token, which then goes as a bearer header on REST and as ?token= on the WebSocket."""
+    def closed(path, headers=None):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(CLOSED + path, headers=headers or {}), timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    statuses = {p: closed(p, {"Accept": "text/html"} if p == "/" else {}) for p in ["/", "/ui/app.js", "/ui/chart.min.js", "/api/v1/system/stats", "/api/v1"]}
+    check("reads need a token: the page and its files load without one, the data does not",
+          statuses == {"/": 200, "/ui/app.js": 200, "/ui/chart.min.js": 200, "/api/v1/system/stats": 401, "/api/v1": 401}, str(statuses))
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors, sockets, sent = [], [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.on("request", lambda r: sent.append((r.url, r.headers.get("authorization"))) if "/api/" in r.url else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    # Counts the token dialog's openings (the page must ask once, not per request).
+    cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": """(() => {
+        const show = HTMLDialogElement.prototype.showModal;
+        window.__dialogs = 0;
+        HTMLDialogElement.prototype.showModal = function () { window.__dialogs++; return show.call(this); };
+    })();"""})
+    dialog = "document.getElementById('token-dialog')"
+    page.goto(CLOSED + "/", wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    time.sleep(1.5)  # the feed's polls and the index wait on the same prompt meanwhile
+    opened = page.evaluate("window.__dialogs")
+    title = page.inner_text("#token-title") if asked else ""
+    check("reads need a token: the page asks once for a read token, in its own form", asked and opened == 1 and title == "Read token",
+          f"{opened} prompt(s), title {title!r}")
+    mark = len(sent)
+    page.fill("#token-input", READ_TOKEN)
+    page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    tabs = wait_for(page, "!document.getElementById('tab-jobs').hidden", 5)
+    cards = wait_for(page, "document.querySelector('#panel-overview .card[data-key=\"cpu.percent\"] .value')?.dataset.value !== ''", 5)
+    after = sent[mark:]
+    bearer = f"Bearer {READ_TOKEN}"
+    with_token = [u for u, a in after if a == bearer]
+    without = [u for u, a in after if a != bearer]
+    ws_token = [u for u in sockets if f"token={READ_TOKEN}" in u]
+    stored = page.evaluate("sessionStorage.getItem('vitals.readToken')") == READ_TOKEN
+    check("with the read token: live over ?token=, REST with a bearer header, the tabs and cards filled",
+          live and tabs and cards and stored and with_token and not without and ws_token,
+          f"{len(with_token)} REST reads with the token, {len(without)} without, {len(ws_token)} socket(s) with ?token=")
+
+    page.click("#tab-jobs")
+    jobs = wait_for(page, "document.querySelector('#jobs-active').childElementCount > 0 && document.querySelector('#panel-jobs [role=status]').textContent === ''", 8)
+    check("with the read token: the Jobs tab loads", jobs)
+    page.click("#tab-overview")
+
+    page.reload(wait_until="load")
+    again = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    check("a reload keeps the read token for the tab: live, not asked again", again and page.evaluate("window.__dialogs") == 0,
+          f"{page.evaluate('window.__dialogs')} prompt(s)")
+
+    # Without a read token, the admin token entered for admin actions reads too.
+    page.evaluate("sessionStorage.removeItem('vitals.readToken')")
+    page.reload(wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    if asked:
+        page.click("#token-form button[value=cancel]")
+    declined = wait_for(page, f"!{dialog}.open && !document.getElementById('read-token-button').hidden", 5)
+    time.sleep(1.5)
+    read_prompts = page.evaluate("window.__dialogs")
+    page.click("#token-button")
+    page.fill("#token-input", TOKEN)
+    page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live' && !document.getElementById('tab-jobs').hidden", 10)
+    check("cancelled, it is not asked again; the admin token, once entered, reads too", asked and declined and read_prompts == 1 and live,
+          f"{read_prompts} read prompt(s) in 1.5 s after the cancel, then the admin one; {page.inner_text('#conn')}")
+
+    # A wrong read token in the tab is forgotten at the first 401, and asked for again once.
+    page.evaluate("sessionStorage.removeItem('vitals.adminToken'); sessionStorage.setItem('vitals.readToken', 'wrong-token-0123456789abcdef')")
+    page.reload(wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    forgot = page.evaluate("sessionStorage.getItem('vitals.readToken')") is None
+    if asked:
+        page.fill("#token-input", READ_TOKEN)
+        page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    check("a refused read token is forgotten and asked for again", asked and forgot and live and page.evaluate("window.__dialogs") == 1)
+    time.sleep(1.5)  # a few ticks on the charts
+    page.screenshot(path=f"{SHOTS}/overview-read-token-1280x800.png")
+
+    # The 401s and refused upgrades before the token are what the browser logs; nothing else.
+    unexpected = [e for e in errors if "401" not in e and not ("WebSocket connection" in e and "Authentication failed" in e)]
+    check("reads need a token: no console errors but the expected 401s", not unexpected, "; ".join(unexpected[:3]) or f"{len(errors)} refused requests and upgrades")
+    context.close()
 
 
 def main():
@@ -449,6 +550,8 @@ def main():
 
         check("no console errors", not console_errors, "; ".join(console_errors[:3]) or "none")
         check("no request left the daemon's origin", not foreign, ", ".join(foreign[:3]))
+        if CLOSED:
+            token_path(browser)
         browser.close()
 
     print(f"browser-check: screenshots in {SHOTS}")

@@ -2,6 +2,10 @@
 // reconnection by exponential backoff with full jitter; while it is down the REST snapshot
 // is polled every second, and the socket takes over again as soon as it reconnects.
 // States: "connecting", "live", "reconnecting" (nothing answers), "polling".
+// Where reads need a token, the socket carries it as `?token=` (the one place the daemon
+// takes a token in the query: a browser cannot set headers on a WebSocket).
+
+import { readRequest, readCredential, onCredentialChange } from "./api.js";
 
 const BASE_MS = 500, CAP_MS = 10000, POLL_MS = 1000;
 
@@ -17,7 +21,11 @@ export class Live {
     this.lastSeq = -1;
   }
 
-  start() { this.connect(); }
+  start() {
+    this.connect();
+    // A token just entered (or needed) opens the socket now, not at the next backoff step.
+    onCredentialChange(() => { if (this.state !== "live" && this.retryTimer) { clearTimeout(this.retryTimer); this.attempt = 0; this.connect(); } });
+  }
 
   setState(s) {
     if (this.state !== s) { this.state = s; this.onState(s); }
@@ -26,8 +34,10 @@ export class Live {
   connect() {
     this.retryTimer = null;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const t = readCredential();
+    const auth = t ? `&token=${encodeURIComponent(t)}` : "";
     let ws;
-    try { ws = new WebSocket(`${scheme}://${location.host}/ws?topics=system_stats`); } catch { this.retry(); return; }
+    try { ws = new WebSocket(`${scheme}://${location.host}/ws?topics=system_stats${auth}`); } catch { this.retry(); return; }
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
@@ -64,14 +74,19 @@ export class Live {
 
   startPolling() {
     if (this.pollTimer) return;
+    let inFlight = false; // a poll waiting on the token prompt is not joined by more
     const poll = async () => {
+      if (inFlight) return;
+      inFlight = true;
       try {
-        const r = await fetch("/api/v1/system/stats", { cache: "no-store" });
+        const r = await readRequest("/api/v1/system/stats");
         if (!r.ok) throw new Error(String(r.status));
         const snap = await r.json();
         if (this.pollTimer) { this.setState("polling"); this.deliver(snap); }
       } catch {
         if (this.pollTimer) this.setState("reconnecting");
+      } finally {
+        inFlight = false;
       }
     };
     this.pollTimer = setInterval(poll, POLL_MS);
