@@ -133,8 +133,8 @@ def token_path(browser):
           f"{len(with_token)} REST reads with the token, {len(without)} without, {len(ws_token)} socket(s) with ?token=")
 
     page.click("#tab-jobs")
-    jobs = wait_for(page, "document.querySelector('#jobs-active').childElementCount > 0 && document.querySelector('#panel-jobs [role=status]').textContent === ''", 8)
-    check("with the read token: the Jobs tab loads", jobs)
+    jobs = wait_for(page, "document.getElementById('panel-jobs').dataset.feed === 'live' && document.querySelector('#jobs-active').childElementCount > 0", 8)
+    check("with the read token: the Jobs tab loads and subscribes", jobs)
     page.click("#tab-overview")
 
     page.reload(wait_until="load")
@@ -419,34 +419,59 @@ def main():
               f"offload {now['offload']}, quantization {now['quantization']}")
         page.click("#tab-overview")
 
-        # --- jobs and activity: a job registered through the API appears with its progress
+        # --- jobs and activity: a job registered through the API appears with its progress,
+        # carried by the socket's generation_progress and activity topics: once the tab has
+        # loaded, no /api/v1/jobs or /api/v1/activity request is made (counted here).
+        rest = []
+        page.on("request", lambda r: rest.append(r.url.split("?")[0]) if "/api/v1/jobs" in r.url or "/api/v1/activity" in r.url else None)
+        page.click("#tab-jobs")
+        ready = wait_for(page, "document.getElementById('panel-jobs').dataset.feed === 'live' && document.querySelector('#jobs-active').childElementCount > 0", 8)
+        feed = page.evaluate("document.getElementById('panel-jobs').dataset.feed")
+        check("jobs: the tab subscribes to its topics on the socket", ready, f"feed {feed}, {rest.count(BASE + '/api/v1/jobs')} load(s)")
+        rest.clear()
         status, job = post("/api/v1/jobs", {"name": "browser-check job", "kind": "generation", "vram_bytes": 1 << 30}, TOKEN)
         post(f"/api/v1/jobs/{job['id']}/progress", {"step": 5, "total_steps": 20, "stage": "denoise"}, TOKEN)
-        page.click("#tab-jobs")
         shown = wait_for(page, f"(document.querySelector('#jobs-active [data-id=\"{job['id']}\"]')?.textContent ?? '').includes('25.0 %')", 5)
         text = page.inner_text(f"#jobs-active [data-id=\"{job['id']}\"]") if shown else ""
         check("jobs: a job registered through the API appears with its progress", status == 201 and shown and "denoise" in text,
               text.replace("\n", " ")[:120])
+        post(f"/api/v1/jobs/{job['id']}/progress", {"step": 15, "stage": "decode", "message": "from the check"}, TOKEN)
+        moved = wait_for(page, f"(document.querySelector('#jobs-active [data-id=\"{job['id']}\"]')?.textContent ?? '').includes('75.0 %')", 5)
         post(f"/api/v1/jobs/{job['id']}/complete", {}, TOKEN)
         done = wait_for(page, f"document.querySelector('#jobs-finished [data-id=\"{job['id']}\"]')?.dataset.state === 'completed'", 5)
         check("jobs: completed, it moves to the finished table", done)
+        job_requests = [u for u in rest if u.endswith("/api/v1/jobs")]
+        check("jobs: progress and the end came over the socket, no /api/v1/jobs request after the load",
+              shown and moved and done and not job_requests, f"{len(job_requests)} requests")
         page.click("#tab-activity")
-        logged = wait_for(page, "document.querySelector('#activity-list [data-kind=job_completed]') !== null", 6)
+        logged = wait_for(page, "document.getElementById('panel-activity').dataset.feed === 'live' && document.querySelector('#activity-list [data-kind=job_completed]') !== null", 6)
         check("activity: the job's events are in the feed", logged, page.inner_text("#activity-list")[:120].replace("\n", " "))
+        rest.clear()
+        status, entry = post("/api/v1/activity", {"kind": "browser_check", "message": "posted by the browser check"}, TOKEN)
+        arrived = wait_for(page, f"document.querySelector('#activity-list [data-id=\"{entry['id']}\"]')?.dataset.kind === 'browser_check'", 5)
+        first = page.evaluate("document.querySelector('#activity-list li')?.dataset.id")
+        act_requests = [u for u in rest if u.endswith("/api/v1/activity")]
+        check("activity: an event posted through the API arrives over the socket, no /api/v1/activity request",
+              status == 201 and arrived and first == str(entry["id"]) and not act_requests, f"entry {entry['id']}, {len(act_requests)} requests")
         page.click("#tab-overview")
 
         # --- alerts: a forced alert fires and is acknowledged from the page
         status, _ = post("/api/v1/alerts/rules", {"name": "browser_check", "metric": "memory.percent", "warning": 0.01,
                                                   "summary": "forced by the browser check: RAM {value}%"}, TOKEN)
         page.click("#tab-alerts")
-        firing = wait_for(page, "document.querySelector('#alerts-active [data-ack]') !== null", 8)
-        alert_id = page.eval_on_selector("#alerts-active [data-ack]", "b => b.dataset.ack") if firing else None
+        firing = wait_for(page, "document.getElementById('panel-alerts').dataset.feed === 'live' && document.querySelector('#alerts-active [data-ack]:not([disabled])') !== null", 8)
+        alert_id = page.eval_on_selector("#alerts-active [data-ack]:not([disabled])", "b => b.dataset.ack") if firing else None
+        alert_requests = []
+        page.on("request", lambda r: alert_requests.append(r.url) if r.url.split("?")[0].endswith("/api/v1/alerts") else None)
         if firing:
             page.click(f"#alerts-active [data-ack=\"{alert_id}\"]")
         acked = firing and wait_for(page, "document.getElementById('alerts-status').dataset.result === 'acknowledged'", 5)
         stored = [a for a in json.loads(fetch("/api/v1/alerts")[2])["alerts"] if str(a["id"]) == str(alert_id)]
         check("alerts: a forced alert is shown firing and can be acknowledged", status == 201 and acked and stored and stored[0]["acknowledgement"],
               f"rule {status}, alert {alert_id}, ack {stored[0]['acknowledgement'] if stored else None}")
+        shown_ack = wait_for(page, f"(document.querySelector('#alerts-active [data-id=\"{alert_id}\"]')?.textContent ?? '').includes('Acknowledged by')", 5)
+        check("alerts: the acknowledgement shows from the socket's alerts topic, no /api/v1/alerts request",
+              shown_ack and not alert_requests, f"{len(alert_requests)} requests")
         page.click("#tab-overview")
 
         # --- Trends' forecast: on the 1 h range each chart shows the trend the API fits, and

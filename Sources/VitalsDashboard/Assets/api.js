@@ -138,18 +138,40 @@ export async function adminRequest(method, path, body) {
   return { ok: r.ok, status: r.status, data, message: data?.error?.message ?? (r.ok ? "" : `HTTP ${r.status}`) };
 }
 
+// Admin buttons, each kept in step with the token. A tab that rebuilds its rows takes its
+// old buttons off the page; once a button has been on the page and is off it, it is
+// dropped from here (at the next change or the next new button), not kept alive.
+const adminButtons = new Set();
+
+function stillShown(b) {
+  if (b.button.isConnected) b.shown = true;
+  return b.button.isConnected || !b.shown;
+}
+
+function showAdmin(b, t, reason) {
+  b.button.disabled = !t;
+  b.button.title = t ? "" : "Needs the admin token";
+  b.note.replaceChildren(t ? "" : `Disabled: ${reason ?? "needs the admin token"}. `);
+  if (!t) b.note.append(b.enter);
+}
+
+token.onChange((t, reason) => {
+  for (const b of adminButtons) {
+    if (stillShown(b)) showAdmin(b, t, reason);
+    else adminButtons.delete(b);
+  }
+});
+
 /// Keeps an admin button's state in step with the token: disabled without one, with the
 /// reason shown beside it and a button to enter the token.
 export function adminButton(button, note) {
+  for (const b of adminButtons) if (!stillShown(b)) adminButtons.delete(b);
   const enter = document.createElement("button");
   enter.type = "button";
   enter.className = "linkish";
   enter.textContent = "Enter token";
   enter.addEventListener("click", () => askToken("This action needs the admin token."));
-  token.onChange((t, reason) => {
-    button.disabled = !t;
-    button.title = t ? "" : "Needs the admin token";
-    note.replaceChildren(t ? "" : `Disabled: ${reason ?? "needs the admin token"}. `);
-    if (!t) note.append(enter);
-  });
+  const b = { button, note, enter, shown: false };
+  adminButtons.add(b);
+  showAdmin(b, token.get(), null);
 }

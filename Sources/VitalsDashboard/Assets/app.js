@@ -11,11 +11,13 @@ import { el, setText } from "./util.js";
 
 const RING = 121; // one minute at 500 ms, plus the point that scrolls out
 
-/// What every tab gets: the latest snapshot, the last minute of them, the route index.
+/// What every tab gets: the latest snapshot, the last minute of them, the route index, and
+/// the live feed (tabs subscribe it to their event topics).
 export const app = {
   latest: null,
   ring: [],
   routes: [],
+  live: null,
   hasRoute(prefix) { return app.routes.some((r) => r.path === prefix || r.path.startsWith(prefix + "/")); },
 };
 
@@ -119,6 +121,8 @@ const live = new Live((snap) => {
   conn.textContent = labels[state];
   conn.title = state === "polling" ? "The WebSocket is down; reading /api/v1/system/stats every second" : "";
 });
+
+app.live = live;
 
 document.getElementById("token-button").addEventListener("click", () => askToken("Enter the admin token for actions that change state."));
 token.onChange((t) => { document.getElementById("token-button").textContent = t ? "Admin token ✓" : "Admin token"; });
