@@ -526,6 +526,12 @@ def main():
         red = wait_for(page, "document.querySelector('#panel-overview .card[data-key=\"memory.percent\"]')?.dataset.level === 'crit'", 8)
         check("cards take their colours from the constraints (RAM critical at 2 %)", red)
         post("/api/v1/system/constraints", {"ram": {"warning_percent": 90, "critical_percent": 97}}, TOKEN)
+        # Back to the usual limits, and the page reloaded with them: the soak and the
+        # screenshots below show the overview as a user would see it, not the forced red.
+        page.reload()
+        m = json.loads(fetch("/api/v1/system/stats")[2])["memory"]["percent"]
+        back = wait_for(page, f"document.querySelector('#panel-overview .card[data-key=\"memory.percent\"]')?.dataset.level === '{level(m, 90, 97)}'", 8)
+        check("cards follow the constraints back after they are restored", back, f"RAM {m:.1f} % -> {level(m, 90, 97)}")
 
         admin_errors = console_errors[errors_before_admin:]
         del console_errors[errors_before_admin:]
