@@ -1,7 +1,8 @@
 """The dashboard checked in headless Chromium (Debian's) through Playwright.
 
-Usage: browser_check.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR (scripts/browser-check.sh starts
-the daemon and calls this). Prints one line per check and the performance figures; exits 1
+Usage: browser_check.py BASE_URL ADMIN_TOKEN SCREENSHOT_DIR, with CLOSED_URL and READ_TOKEN
+in the environment for the daemon whose reads need a token (scripts/browser-check.sh starts
+both daemons and calls this). Prints one line per check and the performance figures; exits 1
 when any check fails.
 """
 import gzip
@@ -14,6 +15,8 @@ import urllib.request
 from playwright.sync_api import sync_playwright
 
 BASE, TOKEN, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
+# A second daemon whose reads need a token, and its read token (scripts/browser-check.sh).
+CLOSED, READ_TOKEN = os.environ.get("CLOSED_URL"), os.environ.get("READ_TOKEN")
 SOAK_S = float(os.environ.get("BROWSER_SOAK_SECONDS", "10"))
 HOST = BASE.split("//", 1)[1]
 failures = []
@@ -49,6 +52,20 @@ def level(v, warn, crit):
     return "warn" if v >= warn else "ok"
 
 
+def until_text(s):
+    """The dashboard's rounding of a time until full (tab-trends.js untilText)."""
+    if s < 3600:
+        return f"~{max(1, round_half_up(s / 60))} min"
+    if s < 48 * 3600:
+        return f"~{round_half_up(s / 3600)} h"
+    return f"~{round_half_up(s / 86400)} days"
+
+
+def round_half_up(x):
+    """JavaScript's Math.round (Python's round goes to even)."""
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
 def fetch(path, headers=None):
     req = urllib.request.Request(BASE + path, headers=headers or {})
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -60,6 +77,104 @@ def post(path, body, token):
                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status, json.loads(r.read() or b"null")
+
+
+def token_path(browser):
+    """A daemon whose reads need a token (auth.loopback_reads_need_token, as any non-loopback
+    bind has it): the page and its files load with none; the first 401 asks once for the read
+    token, which then goes as a bearer header on REST and as ?token= on the WebSocket."""
+    def closed(path, headers=None):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(CLOSED + path, headers=headers or {}), timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+    statuses = {p: closed(p, {"Accept": "text/html"} if p == "/" else {}) for p in ["/", "/ui/app.js", "/ui/chart.min.js", "/api/v1/system/stats", "/api/v1"]}
+    check("reads need a token: the page and its files load without one, the data does not",
+          statuses == {"/": 200, "/ui/app.js": 200, "/ui/chart.min.js": 200, "/api/v1/system/stats": 401, "/api/v1": 401}, str(statuses))
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors, sockets, sent = [], [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.on("request", lambda r: sent.append((r.url, r.headers.get("authorization"))) if "/api/" in r.url else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    # Counts the token dialog's openings (the page must ask once, not per request).
+    cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": """(() => {
+        const show = HTMLDialogElement.prototype.showModal;
+        window.__dialogs = 0;
+        HTMLDialogElement.prototype.showModal = function () { window.__dialogs++; return show.call(this); };
+    })();"""})
+    dialog = "document.getElementById('token-dialog')"
+    page.goto(CLOSED + "/", wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    time.sleep(1.5)  # the feed's polls and the index wait on the same prompt meanwhile
+    opened = page.evaluate("window.__dialogs")
+    title = page.inner_text("#token-title") if asked else ""
+    check("reads need a token: the page asks once for a read token, in its own form", asked and opened == 1 and title == "Read token",
+          f"{opened} prompt(s), title {title!r}")
+    mark = len(sent)
+    page.fill("#token-input", READ_TOKEN)
+    page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    tabs = wait_for(page, "!document.getElementById('tab-jobs').hidden", 5)
+    cards = wait_for(page, "document.querySelector('#panel-overview .card[data-key=\"cpu.percent\"] .value')?.dataset.value !== ''", 5)
+    after = sent[mark:]
+    bearer = f"Bearer {READ_TOKEN}"
+    with_token = [u for u, a in after if a == bearer]
+    without = [u for u, a in after if a != bearer]
+    ws_token = [u for u in sockets if f"token={READ_TOKEN}" in u]
+    stored = page.evaluate("sessionStorage.getItem('vitals.readToken')") == READ_TOKEN
+    check("with the read token: live over ?token=, REST with a bearer header, the tabs and cards filled",
+          live and tabs and cards and stored and with_token and not without and ws_token,
+          f"{len(with_token)} REST reads with the token, {len(without)} without, {len(ws_token)} socket(s) with ?token=")
+
+    page.click("#tab-jobs")
+    jobs = wait_for(page, "document.getElementById('panel-jobs').dataset.feed === 'live' && document.querySelector('#jobs-active').childElementCount > 0", 8)
+    check("with the read token: the Jobs tab loads and subscribes", jobs)
+    page.click("#tab-overview")
+
+    page.reload(wait_until="load")
+    again = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    check("a reload keeps the read token for the tab: live, not asked again", again and page.evaluate("window.__dialogs") == 0,
+          f"{page.evaluate('window.__dialogs')} prompt(s)")
+
+    # Without a read token, the admin token entered for admin actions reads too.
+    page.evaluate("sessionStorage.removeItem('vitals.readToken')")
+    page.reload(wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    if asked:
+        page.click("#token-form button[value=cancel]")
+    declined = wait_for(page, f"!{dialog}.open && !document.getElementById('read-token-button').hidden", 5)
+    time.sleep(1.5)
+    read_prompts = page.evaluate("window.__dialogs")
+    page.click("#token-button")
+    page.fill("#token-input", TOKEN)
+    page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live' && !document.getElementById('tab-jobs').hidden", 10)
+    check("cancelled, it is not asked again; the admin token, once entered, reads too", asked and declined and read_prompts == 1 and live,
+          f"{read_prompts} read prompt(s) in 1.5 s after the cancel, then the admin one; {page.inner_text('#conn')}")
+
+    # A wrong read token in the tab is forgotten at the first 401, and asked for again once.
+    page.evaluate("sessionStorage.removeItem('vitals.adminToken'); sessionStorage.setItem('vitals.readToken', 'wrong-token-0123456789abcdef')")
+    page.reload(wait_until="load")
+    asked = wait_for(page, f"{dialog}.open && {dialog}.dataset.kind === 'read'", 8)
+    forgot = page.evaluate("sessionStorage.getItem('vitals.readToken')") is None
+    if asked:
+        page.fill("#token-input", READ_TOKEN)
+        page.click("#token-form button[value=save]")
+    live = wait_for(page, "document.getElementById('conn').dataset.state === 'live'", 10)
+    check("a refused read token is forgotten and asked for again", asked and forgot and live and page.evaluate("window.__dialogs") == 1)
+    time.sleep(1.5)  # a few ticks on the charts
+    page.screenshot(path=f"{SHOTS}/overview-read-token-1280x800.png")
+
+    # The 401s and refused upgrades before the token are what the browser logs; nothing else.
+    unexpected = [e for e in errors if "401" not in e and not ("WebSocket connection" in e and "Authentication failed" in e)]
+    check("reads need a token: no console errors but the expected 401s", not unexpected, "; ".join(unexpected[:3]) or f"{len(errors)} refused requests and upgrades")
+    context.close()
 
 
 def main():
@@ -304,34 +419,105 @@ def main():
               f"offload {now['offload']}, quantization {now['quantization']}")
         page.click("#tab-overview")
 
-        # --- jobs and activity: a job registered through the API appears with its progress
+        # --- jobs and activity: a job registered through the API appears with its progress,
+        # carried by the socket's generation_progress and activity topics: once the tab has
+        # loaded, no /api/v1/jobs or /api/v1/activity request is made (counted here).
+        rest = []
+        page.on("request", lambda r: rest.append(r.url.split("?")[0]) if "/api/v1/jobs" in r.url or "/api/v1/activity" in r.url else None)
+        page.click("#tab-jobs")
+        ready = wait_for(page, "document.getElementById('panel-jobs').dataset.feed === 'live' && document.querySelector('#jobs-active').childElementCount > 0", 8)
+        feed = page.evaluate("document.getElementById('panel-jobs').dataset.feed")
+        check("jobs: the tab subscribes to its topics on the socket", ready, f"feed {feed}, {rest.count(BASE + '/api/v1/jobs')} load(s)")
+        rest.clear()
         status, job = post("/api/v1/jobs", {"name": "browser-check job", "kind": "generation", "vram_bytes": 1 << 30}, TOKEN)
         post(f"/api/v1/jobs/{job['id']}/progress", {"step": 5, "total_steps": 20, "stage": "denoise"}, TOKEN)
-        page.click("#tab-jobs")
         shown = wait_for(page, f"(document.querySelector('#jobs-active [data-id=\"{job['id']}\"]')?.textContent ?? '').includes('25.0 %')", 5)
         text = page.inner_text(f"#jobs-active [data-id=\"{job['id']}\"]") if shown else ""
         check("jobs: a job registered through the API appears with its progress", status == 201 and shown and "denoise" in text,
               text.replace("\n", " ")[:120])
+        post(f"/api/v1/jobs/{job['id']}/progress", {"step": 15, "stage": "decode", "message": "from the check"}, TOKEN)
+        moved = wait_for(page, f"(document.querySelector('#jobs-active [data-id=\"{job['id']}\"]')?.textContent ?? '').includes('75.0 %')", 5)
         post(f"/api/v1/jobs/{job['id']}/complete", {}, TOKEN)
         done = wait_for(page, f"document.querySelector('#jobs-finished [data-id=\"{job['id']}\"]')?.dataset.state === 'completed'", 5)
         check("jobs: completed, it moves to the finished table", done)
+        job_requests = [u for u in rest if u.endswith("/api/v1/jobs")]
+        check("jobs: progress and the end came over the socket, no /api/v1/jobs request after the load",
+              shown and moved and done and not job_requests, f"{len(job_requests)} requests")
         page.click("#tab-activity")
-        logged = wait_for(page, "document.querySelector('#activity-list [data-kind=job_completed]') !== null", 6)
+        logged = wait_for(page, "document.getElementById('panel-activity').dataset.feed === 'live' && document.querySelector('#activity-list [data-kind=job_completed]') !== null", 6)
         check("activity: the job's events are in the feed", logged, page.inner_text("#activity-list")[:120].replace("\n", " "))
+        rest.clear()
+        status, entry = post("/api/v1/activity", {"kind": "browser_check", "message": "posted by the browser check"}, TOKEN)
+        arrived = wait_for(page, f"document.querySelector('#activity-list [data-id=\"{entry['id']}\"]')?.dataset.kind === 'browser_check'", 5)
+        first = page.evaluate("document.querySelector('#activity-list li')?.dataset.id")
+        act_requests = [u for u in rest if u.endswith("/api/v1/activity")]
+        check("activity: an event posted through the API arrives over the socket, no /api/v1/activity request",
+              status == 201 and arrived and first == str(entry["id"]) and not act_requests, f"entry {entry['id']}, {len(act_requests)} requests")
         page.click("#tab-overview")
 
         # --- alerts: a forced alert fires and is acknowledged from the page
         status, _ = post("/api/v1/alerts/rules", {"name": "browser_check", "metric": "memory.percent", "warning": 0.01,
                                                   "summary": "forced by the browser check: RAM {value}%"}, TOKEN)
         page.click("#tab-alerts")
-        firing = wait_for(page, "document.querySelector('#alerts-active [data-ack]') !== null", 8)
-        alert_id = page.eval_on_selector("#alerts-active [data-ack]", "b => b.dataset.ack") if firing else None
+        firing = wait_for(page, "document.getElementById('panel-alerts').dataset.feed === 'live' && document.querySelector('#alerts-active [data-ack]:not([disabled])') !== null", 8)
+        alert_id = page.eval_on_selector("#alerts-active [data-ack]:not([disabled])", "b => b.dataset.ack") if firing else None
+        alert_requests = []
+        page.on("request", lambda r: alert_requests.append(r.url) if r.url.split("?")[0].endswith("/api/v1/alerts") else None)
         if firing:
             page.click(f"#alerts-active [data-ack=\"{alert_id}\"]")
         acked = firing and wait_for(page, "document.getElementById('alerts-status').dataset.result === 'acknowledged'", 5)
         stored = [a for a in json.loads(fetch("/api/v1/alerts")[2])["alerts"] if str(a["id"]) == str(alert_id)]
         check("alerts: a forced alert is shown firing and can be acknowledged", status == 201 and acked and stored and stored[0]["acknowledgement"],
               f"rule {status}, alert {alert_id}, ack {stored[0]['acknowledgement'] if stored else None}")
+        shown_ack = wait_for(page, f"(document.querySelector('#alerts-active [data-id=\"{alert_id}\"]')?.textContent ?? '').includes('Acknowledged by')", 5)
+        check("alerts: the acknowledgement shows from the socket's alerts topic, no /api/v1/alerts request",
+              shown_ack and not alert_requests, f"{len(alert_requests)} requests")
+        page.click("#tab-overview")
+
+        # --- Trends' forecast: on the 1 h range each chart shows the trend the API fits, and
+        # GPU 1's VRAM (growing 32 MiB/s in the fake NVML) a dashed line and "full in ~N".
+        trend_bodies = {}
+
+        def keep_trend(resp):
+            if "/api/v1/system/trends" in resp.url and resp.status == 200:
+                try:
+                    body = resp.json()
+                    trend_bodies[body["to"]] = (resp.url, body)
+                except Exception:
+                    pass
+        page.on("response", keep_trend)
+        page.click("#tab-trends")
+        page.click("#panel-trends button[data-range='1h']")
+        vram = "#panel-trends .forecast[data-metric='gpu1.memory_percent']"
+        ok = wait_for(page, f"""() => {{ const n = document.querySelector("{vram}");
+            return n && !n.hidden && n.dataset.untilS !== '' && document.querySelector('#panel-trends .charts').dataset.range === '1h'; }}""", 20)
+        got = page.evaluate("""() => ({ to: document.querySelector('#panel-trends .charts').dataset.trendTo,
+            notes: [...document.querySelectorAll('#panel-trends .forecast')].map((n) => ({ metric: n.dataset.metric, hidden: n.hidden,
+                slope: n.dataset.slopePerHour, until: n.dataset.untilS, to: n.dataset.to, text: n.textContent })),
+            dashed: Number(document.querySelector("#panel-trends canvas[data-metric='gpu1.memory_percent']").dataset.forecast ?? 0) })""")
+        url, body = trend_bodies.get(got["to"], ("", {"trends": []}))
+        api = {t["metric"]: t for t in body["trends"]}
+        bad = []
+        for n in got["notes"]:
+            t = api.get(n["metric"])
+            if t is None or n["hidden"] or n["to"] != body.get("to"):
+                bad.append(n["metric"])
+                continue
+            slope_ok = (t["slope_per_hour"] is None and n["slope"] == "null") or (t["slope_per_hour"] is not None and float(n["slope"]) == t["slope_per_hour"])
+            until_ok = (t["time_until_full_s"] is None and n["until"] == "") or (t["time_until_full_s"] is not None and float(n["until"]) == t["time_until_full_s"])
+            if not (slope_ok and until_ok):
+                bad.append(n["metric"])
+        check("trends: the 1 h range asks GET /api/v1/system/trends for the charted series", ok and "range=1h" in url and len(api) == len(got["notes"]) > 0,
+              f"{len(api)} series, tier {body.get('tier')}")
+        check("trends: each chart's forecast shows the API's slope and time until full", ok and not bad, f"differ: {bad}" if bad else f"{len(got['notes'])} notes")
+        g = api.get("gpu1.memory_percent", {})
+        until = g.get("time_until_full_s")
+        note = next((n["text"] for n in got["notes"] if n["metric"] == "gpu1.memory_percent"), "")
+        check("trends: GPU 1's VRAM, filling up, has a dashed projection and says when it is full",
+              ok and until is not None and f"full in {until_text(until)}" in note and got["dashed"] == 2, f"{note} ({got['dashed']} dashed points)")
+        page.screenshot(path=f"{SHOTS}/trends-1h-forecast-1280x800.png")
+        page.remove_listener("response", keep_trend)
+        page.click("#panel-trends button[data-range='1m']")
         page.click("#tab-overview")
 
         # --- constraints: changed through the API, the cards' colours follow after a reload
@@ -340,6 +526,12 @@ def main():
         red = wait_for(page, "document.querySelector('#panel-overview .card[data-key=\"memory.percent\"]')?.dataset.level === 'crit'", 8)
         check("cards take their colours from the constraints (RAM critical at 2 %)", red)
         post("/api/v1/system/constraints", {"ram": {"warning_percent": 90, "critical_percent": 97}}, TOKEN)
+        # Back to the usual limits, and the page reloaded with them: the soak and the
+        # screenshots below show the overview as a user would see it, not the forced red.
+        page.reload()
+        m = json.loads(fetch("/api/v1/system/stats")[2])["memory"]["percent"]
+        back = wait_for(page, f"document.querySelector('#panel-overview .card[data-key=\"memory.percent\"]')?.dataset.level === '{level(m, 90, 97)}'", 8)
+        check("cards follow the constraints back after they are restored", back, f"RAM {m:.1f} % -> {level(m, 90, 97)}")
 
         admin_errors = console_errors[errors_before_admin:]
         del console_errors[errors_before_admin:]
@@ -389,6 +581,8 @@ def main():
 
         check("no console errors", not console_errors, "; ".join(console_errors[:3]) or "none")
         check("no request left the daemon's origin", not foreign, ", ".join(foreign[:3]))
+        if CLOSED:
+            token_path(browser)
         browser.close()
 
     print(f"browser-check: screenshots in {SHOTS}")

@@ -5,7 +5,8 @@ import Glibc
 import CLinux
 
 /// Bearer-token rules: state-changing routes need an admin token; reads are open on a
-/// loopback bind and need a (read or admin) token elsewhere unless `auth.open_reads`.
+/// loopback bind (unless `auth.loopback_reads_need_token`) and need a (read or admin) token
+/// elsewhere unless `auth.open_reads`. Routes open to `.anyone` (the dashboard's files) never do.
 public struct AuthPolicy: Sendable {
     public let adminTokens: [[UInt8]]
     public let readTokens: [[UInt8]]
@@ -34,7 +35,9 @@ public struct AuthPolicy: Sendable {
     public static func load(_ c: VitalsConfig) throws(ConfigError) -> AuthPolicy {
         var admin = c.adminTokens
         if let file = c.tokenFile { admin += try readTokenFile(file) }
-        let readsNeedToken = !c.isLoopbackBind && !c.openReads
+        // Each key speaks for one kind of bind: a loopback one is open unless the machine's
+        // other users must not read it; any other is closed unless the network is trusted.
+        let readsNeedToken = c.isLoopbackBind ? c.loopbackReadsNeedToken : !c.openReads
         if !c.isLoopbackBind && admin.isEmpty && c.readTokens.isEmpty {
             throw ConfigError("config: server.listen = \"\(c.listenAddress)\" is not a loopback address, so a token is required: set auth.admin_tokens, auth.read_tokens or auth.token_file")
         }
@@ -110,6 +113,8 @@ public struct AuthPolicy: Sendable {
     }
 
     public func authorize(_ req: HTTPRequest, _ context: AuthContext) -> HTTPResponse? {
+        // The dashboard's files: no token is looked at, so none can be refused.
+        if context.access == .anyone { return nil }
         let presented: [UInt8]?
         switch Self.bearer(req, queryAllowed: context.isUpgrade) {
         case .failure(let refusal): return refusal.response
@@ -133,6 +138,8 @@ public struct AuthPolicy: Sendable {
             if Self.matches(t, adminTokens) || Self.matches(t, jobTokens) { return nil }
             if Self.matches(t, readTokens) { return .error(403, .forbidden, "a read token cannot change jobs; use a job or admin token") }
             return Self.unauthorized("invalid token")
+        case .anyone:
+            return nil // answered above
         }
     }
 

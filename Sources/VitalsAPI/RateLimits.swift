@@ -33,7 +33,12 @@ public final class RateLimits: Sendable {
     private func check(_ req: HTTPRequest, _ context: AuthContext, policy: AuthPolicy) -> HTTPResponse? {
         let client = req.remoteAddress
         let presentsToken = !req.headerValues("authorization").isEmpty || (context.isUpgrade && req.rawQuery.contains("token="))
-        let needsToken = context.access != .read || policy.readsNeedToken
+        let needsToken: Bool
+        switch context.access {
+        case .anyone: return nil
+        case .read: needsToken = policy.readsNeedToken
+        case .admin, .job: needsToken = true
+        }
         if presentsToken, needsToken, let failures, failures.isEmpty(client) {
             return Self.tooMany("too many failed authentications from \(client)", retryAfter: 60)
         }

@@ -17,6 +17,8 @@ public final class VitalsApp: Sendable {
     /// Tokens can change on a reload (SIGHUP): read per request from here.
     private let authBox: Locked<AuthPolicy>
     public var auth: AuthPolicy { authBox.value }
+    /// Per-client limits around the token check; the server's authorizer, and the index on `/`.
+    private let limits: RateLimits
     /// The config in force: `config` as started, then each reload's.
     private let currentConfig: Locked<VitalsConfig>
     /// WebSocket topics: other parts of the daemon publish events here.
@@ -65,7 +67,8 @@ public final class VitalsApp: Sendable {
         }
         let policy: AuthPolicy
         if let auth { policy = auth } else { policy = try AuthPolicy.load(config) }
-        authBox = Locked(policy)
+        let policyBox = Locked(policy)
+        authBox = policyBox
         currentConfig = Locked(config)
 
         // A database that cannot be opened must not stop live stats: health reports it.
@@ -154,7 +157,14 @@ public final class VitalsApp: Sendable {
                                   publish: { bytes in _ = hub.publish(topics.alerts, data: bytes) },
                                   activity: { kind, message, labels in activity.record(kind: kind, message: message, labels: labels) })
         self.alerts = alerts
-        audit = AuditLog(store: store, time: time, retentionMs: config.auditRetentionMs)
+        let audit = AuditLog(store: store, time: time, retentionMs: config.auditRetentionMs)
+        self.audit = audit
+        limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
+                            authFailuresPerMinute: config.authFailuresPerMinute, time: time,
+                            onAdminRefusal: { req, status in
+                                audit.record(who: policyBox.value.who(req), remote: req.remoteAddress, method: req.method,
+                                             route: req.path, status: status, before: nil, after: nil)
+                            })
         alertsBox.set(alerts)
         sampler.addListener(alerts.engine)
         metrics = MetricsCache(samplerHealth: { [sampler] in sampler.health },
@@ -213,7 +223,10 @@ public final class VitalsApp: Sendable {
         routes.add(ProcessRoutes(processTable: processTable, sampler: sampler, time: time))
         routes.add(IndexRoutes(version: Self.version, readsNeedToken: auth.readsNeedToken))
         routes.add(MetricsRoutes(metrics: metrics))
-        routes.add(DashboardRoutes(assets: EmbeddedAssets.assets, version: Self.version))
+        let authBox = self.authBox, limits = self.limits
+        routes.add(DashboardRoutes(assets: EmbeddedAssets.assets, version: Self.version, authorizeRead: { req in
+            limits.authorize(req, AuthContext(access: .read, isUpgrade: false), policy: authBox.value)
+        }))
         routes.add(WebSocketRoutes(hub: hub, settings: webSocketSettings, corsOrigins: Set(config.corsOrigins),
                                    echoEndpoint: config.wsEchoEndpoint))
         // Last, so every admin route of every provider is audited, with the state it changes
@@ -268,14 +281,7 @@ public final class VitalsApp: Sendable {
         let http = httpMetrics
         http.install(routes: router.all.map(\.pattern))
         o.observer = { http.record($0) }
-        let authBox = self.authBox
-        let audit = self.audit
-        let limits = RateLimits(adminPerMinute: config.adminRequestsPerMinute,
-                                authFailuresPerMinute: config.authFailuresPerMinute, time: time,
-                                onAdminRefusal: { req, status in
-                                    audit.record(who: authBox.value.who(req), remote: req.remoteAddress, method: req.method,
-                                                 route: req.path, status: status, before: nil, after: nil)
-                                })
+        let authBox = self.authBox, limits = self.limits
         let server = HTTPServer(options: o, router: router, authorize: { req, ctx in limits.authorize(req, ctx, policy: authBox.value) })
         let port = try server.start()
         serverBox.withLock { $0 = server }
@@ -294,7 +300,7 @@ public final class VitalsApp: Sendable {
 
     /// Keys a reload applies in place; every other changed key waits for a restart.
     static let reloadableKeys: Set<String> = ["log.level", "log.format", "auth.admin_tokens", "auth.read_tokens",
-                                               "auth.token_file", "auth.open_reads"]
+                                               "auth.token_file", "auth.open_reads", "auth.loopback_reads_need_token"]
 
     /// Applies a newly loaded config: log level and format, and tokens (the token file is
     /// read again). An invalid one (unreadable token file, say) throws and changes nothing.

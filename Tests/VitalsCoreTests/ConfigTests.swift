@@ -48,6 +48,13 @@ final class ConfigTests: XCTestCase {
         XCTAssertTrue(error(file: #"{"server": {"listen": "example.com"}}"#).contains("server.listen"))
     }
 
+    func testLoopbackReadsNeedTokenFromFileAndEnvironment() throws {
+        XCTAssertFalse(try load().loopbackReadsNeedToken)
+        XCTAssertTrue(try load(file: #"{"auth": {"loopback_reads_need_token": true}}"#).loopbackReadsNeedToken)
+        XCTAssertTrue(try load(env: ["VITALS_AUTH_LOOPBACK_READS_NEED_TOKEN": "true"]).loopbackReadsNeedToken)
+        XCTAssertTrue(error(file: #"{"auth": {"loopback_reads_need_token": "yes"}}"#).hasPrefix("config: auth.loopback_reads_need_token = "))
+    }
+
     func testEnvironmentOverridesFileAndFlagsOverrideEnvironment() throws {
         let file = #"{"server": {"port": 9000}, "storage": {"retention": {"raw": "2h"}}}"#
         let c = try load(env: ["VITALS_SERVER_PORT": "9100", "VITALS_STORAGE_RETENTION_RAW": "30m", "VITALS_GPU_ENABLED": "false"], file: file)

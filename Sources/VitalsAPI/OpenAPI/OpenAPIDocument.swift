@@ -47,7 +47,11 @@ enum OpenAPIDocument {
     }
 
     static func needsToken(_ spec: RouteSpec, readsNeedToken: Bool) -> Bool {
-        spec.access != .read || readsNeedToken
+        switch spec.access {
+        case .anyone: false
+        case .read: readsNeedToken
+        case .admin, .job: true
+        }
     }
 
     /// Declared answers plus the shared ones, by status.

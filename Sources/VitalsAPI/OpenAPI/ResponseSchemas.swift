@@ -87,7 +87,7 @@ enum ResponseSchemas {
 
     static let index = Schema.object([
         "name": S.str, "version": S.str,
-        "routes": .array(.object(["method": S.str, "path": S.str, "auth": .oneOf(["read", "admin", "job"])])),
+        "routes": .array(.object(["method": S.str, "path": S.str, "auth": .oneOf(["read", "admin", "job", "none"])])),
     ])
 
     static let openAPI = Schema(.object(properties: [

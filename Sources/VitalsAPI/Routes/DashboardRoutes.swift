@@ -6,9 +6,16 @@ import VitalsDashboard
 /// `text/html`) and the route index to anyone else (curl, scripts, schemathesis), and
 /// `GET /ui/{file}` its scripts and styles. The files are embedded at build time
 /// (VitalsDashboard, the EmbedAssets plugin), so the binary serves them with no files on disk.
+///
+/// The files carry no data, so they are served without a token even where reads need one:
+/// a browser cannot send a header when it loads a page or its scripts, and the page itself
+/// asks for the token on the API's first 401. The index on `/` is a read like `/api/v1`,
+/// so `authorizeRead` checks it as the server would have.
 struct DashboardRoutes: RouteProvider {
     let assets: StaticAssets
     let version: String
+    /// The server's own check for a read route (tokens and rate limits); nil when allowed.
+    let authorizeRead: @Sendable (HTTPRequest) -> HTTPResponse?
 
     static let page = "index.html"
 
@@ -20,11 +27,13 @@ struct DashboardRoutes: RouteProvider {
     }
 
     func register(in routes: inout RouteTable) {
-        let assets = self.assets, version = self.version
-        routes.add(.get("/", tag: "meta", "The dashboard page for a browser (Accept: text/html); the route index otherwise")
+        let assets = self.assets, version = self.version, authorizeRead = self.authorizeRead
+        routes.add(.get("/", tag: "meta", "The dashboard page for a browser (Accept: text/html), with no token; the route index otherwise, a read")
+            .openToAnyone()
             .responds(200, "the route index as JSON, or the dashboard's HTML when Accept names text/html",
                       json: ResponseSchemas.index, contentTypes: ["text/html"])
-            .responds(304, "the page has not changed since the ETag in If-None-Match"),
+            .responds(304, "the page has not changed since the ETag in If-None-Match")
+            .fails(401, "the route index asked for with no valid token where reads need one (the page never needs one)", .unauthorized),
                    .built { specs in
             let index = IndexRoutes.index(specs, version: version)
             return { input in
@@ -32,11 +41,13 @@ struct DashboardRoutes: RouteProvider {
                    let page = assets.response(Self.page, for: input.request, vary: ["Accept"]) {
                     return page
                 }
+                if let refusal = authorizeRead(input.request) { return refusal }
                 return HTTPResponse(status: 200, contentType: "application/json", headers: [("Vary", "Accept")], body: index)
             }
         })
         let files = assets.names.filter { $0 != Self.page }
-        routes.add(.get("/ui/{file}", tag: "meta", "A file of the dashboard (script, style sheet), gzip when accepted")
+        routes.add(.get("/ui/{file}", tag: "meta", "A file of the dashboard (script, style sheet), gzip when accepted; no token needed")
+            .openToAnyone()
             .path("file", Schema.oneOf(files).described("the file's name"))
             .responds(200, "the file", contentTypes: uiContentTypes)
             .responds(304, "the file has not changed since the ETag in If-None-Match"),

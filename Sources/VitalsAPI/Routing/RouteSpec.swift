@@ -41,6 +41,11 @@ public struct RouteSpec: Sendable {
 
     // MARK: chained declaration
 
+    /// Served with no token even where reads need one: for files that carry no data.
+    public func openToAnyone() -> RouteSpec {
+        var s = self; s.access = .anyone; return s
+    }
+
     public func query(_ name: String, _ schema: Schema, required: Bool = false) -> RouteSpec {
         var s = self; s.query.append(Parameter(name, schema, required: required)); return s
     }

@@ -204,6 +204,7 @@ enum ConfigSchema {
         ConfigKind.stringList("auth.job_tokens", "tokens of at least 16 characters", { $0.count >= 16 }, \.jobTokens),
         ConfigKind.string("auth.token_file", "must be a path to a 0600 file with one token per line", nullable: true, get: { $0.tokenFile }) { $0.tokenFile = $1 },
         ConfigKind.bool("auth.open_reads", \.openReads),
+        ConfigKind.bool("auth.loopback_reads_need_token", \.loopbackReadsNeedToken),
 
         ConfigKind.int("jobs.reservation_grace_ms", 1000...86_400_000, \.jobReservationGraceMs),
         ConfigKind.int("jobs.lost_grace_ms", 0...3_600_000, \.jobLostGraceMs),

@@ -54,6 +54,9 @@ public struct VitalsConfig: Sendable, Equatable {
     public var tokenFile: String? = nil
     /// Reads need no token even on a non-loopback bind (for a trusted LAN).
     public var openReads = false
+    /// Reads need a token even on a loopback bind (a machine shared by several users, where
+    /// any of them can reach 127.0.0.1).
+    public var loopbackReadsNeedToken = false
 
     // jobs
     /// How long an admitted job's reservation lasts at most while its process has not yet

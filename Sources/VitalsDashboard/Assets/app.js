@@ -4,18 +4,20 @@
 
 import { Live } from "./live.js";
 import { TABS } from "./tabs.js";
-import { getJSON, askToken, token } from "./api.js";
+import { getJSON, askToken, token, readToken, readsNeedToken, enterReadToken, onCredentialChange } from "./api.js";
 import { chartReady } from "./charts.js";
 import { useConstraints } from "./thresholds.js";
 import { el, setText } from "./util.js";
 
 const RING = 121; // one minute at 500 ms, plus the point that scrolls out
 
-/// What every tab gets: the latest snapshot, the last minute of them, the route index.
+/// What every tab gets: the latest snapshot, the last minute of them, the route index, and
+/// the live feed (tabs subscribe it to their event topics).
 export const app = {
   latest: null,
   ring: [],
   routes: [],
+  live: null,
   hasRoute(prefix) { return app.routes.some((r) => r.path === prefix || r.path.startsWith(prefix + "/")); },
 };
 
@@ -78,8 +80,16 @@ for (const def of TABS) {
   if (def.needs) entry.button.hidden = true;
 }
 
-// The index tells which optional tabs this daemon has the API for.
-getJSON("/api/v1").then((index) => {
+// The index tells which optional tabs this daemon has the API for. Where reads need a
+// token and none was given yet, it is read again once one is.
+let indexLoaded = false;
+function loadIndex() {
+  getJSON("/api/v1").then(useIndex).catch(() => {});
+}
+
+function useIndex(index) {
+  if (indexLoaded) return;
+  indexLoaded = true;
   app.routes = index.routes ?? [];
   // The colours follow the operator's constraints where this daemon has them (re-read every minute).
   if (app.hasRoute("/api/v1/system/constraints")) {
@@ -90,7 +100,9 @@ getJSON("/api/v1").then((index) => {
   for (const t of entries) if (t.def.needs) t.button.hidden = !app.hasRoute(t.def.needs);
   const wanted = entries.find((t) => `#${t.def.id}` === location.hash && !t.button.hidden);
   if (wanted && wanted !== active) select(wanted, false);
-}).catch(() => {});
+}
+loadIndex();
+onCredentialChange(() => { if (!indexLoaded && readsNeedToken() && (readToken.get() || token.get())) loadIndex(); });
 
 const conn = document.getElementById("conn");
 const host = document.getElementById("host");
@@ -110,8 +122,19 @@ const live = new Live((snap) => {
   conn.title = state === "polling" ? "The WebSocket is down; reading /api/v1/system/stats every second" : "";
 });
 
+app.live = live;
+
 document.getElementById("token-button").addEventListener("click", () => askToken("Enter the admin token for actions that change state."));
 token.onChange((t) => { document.getElementById("token-button").textContent = t ? "Admin token ✓" : "Admin token"; });
+// Shown once the daemon has asked for a token to read: to enter one after a cancel, or another.
+const readButton = document.getElementById("read-token-button");
+readButton.addEventListener("click", () => enterReadToken());
+const showReadButton = () => {
+  readButton.hidden = !readsNeedToken();
+  readButton.textContent = readToken.get() ? "Read token ✓" : "Read token";
+};
+onCredentialChange(showReadButton);
+showReadButton();
 
 // The feed starts now; the first tab is built once the deferred Chart.js script has run
 // (deferred scripts all run before DOMContentLoaded).

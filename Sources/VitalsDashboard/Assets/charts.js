@@ -15,7 +15,8 @@ function palette() {
 }
 
 /// A time-series chart. `series`: [{label, color?}]; with `band`, each series also gets a
-/// min-max band behind its line (datasets: max, min, avg per series). Returns a handle.
+/// min-max band behind its line (datasets: max, min, avg per series); with `forecast`, a
+/// dashed line per series after all of them, for its projection. Returns a handle.
 /// Resolves once Chart.js (a deferred classic script) has run. A preloaded tab module can be
 /// imported before it does: app.js runs first, and its import() may resolve in the
 /// microtask checkpoint before the next deferred script.
@@ -28,7 +29,7 @@ export const chartReady = window.Chart ? Promise.resolve() : new Promise((resolv
   window.addEventListener("DOMContentLoaded", done, { once: true });
 });
 
-export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, spanMs = 60000, unit = "", interactive = false, digits = 1 }) {
+export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, forecast = false, spanMs = 60000, unit = "", interactive = false, digits = 1 }) {
   const p = palette();
   let handle = null;
   const datasets = [];
@@ -39,6 +40,11 @@ export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, 
       datasets.push({ label: `${s.label} min`, data: [], borderWidth: 0, pointRadius: 0, fill: false, band: true });
     }
     datasets.push({ label: s.label, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, fill: false });
+  });
+  const forecastAt = datasets.length;
+  if (forecast) series.forEach((s, i) => {
+    const color = s.color ?? p.series[i % p.series.length];
+    datasets.push({ label: `${s.label} forecast`, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, borderDash: [6, 4], pointRadius: 0, fill: false, forecast: true });
   });
   const chart = new window.Chart(canvas.getContext("2d"), {
     type: "line",
@@ -66,7 +72,7 @@ export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, 
         },
       },
       plugins: {
-        legend: { display: series.length > 1, labels: { color: p.text, boxWidth: 10, filter: (item, data) => !data.datasets[item.datasetIndex].band } },
+        legend: { display: series.length > 1, labels: { color: p.text, boxWidth: 10, filter: (item, data) => !data.datasets[item.datasetIndex].band && !data.datasets[item.datasetIndex].forecast } },
         tooltip: { enabled: interactive, filter: (item) => !item.dataset.band, callbacks: { title: (items) => items.length ? dayClock(items[0].parsed.x) : "", label: (item) => `${item.dataset.label}: ${item.parsed.y === null ? "–" : item.parsed.y.toFixed(digits)}${unit}` } },
         decimation: { enabled: true, algorithm: "min-max" },
       },
@@ -78,6 +84,8 @@ export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, 
     line(i) { return chart.data.datasets[band ? i * 3 + 2 : i].data; },
     max(i) { return chart.data.datasets[i * 3].data; },
     min(i) { return chart.data.datasets[i * 3 + 1].data; },
+    /// The projected line of series i (a chart made with `forecast`).
+    forecast(i) { return chart.data.datasets[forecastAt + i].data; },
     window(endMs, spanMs = handle.spanMs) {
       chart.options.scales.x.min = endMs - spanMs;
       chart.options.scales.x.max = endMs;
@@ -89,6 +97,7 @@ export function timeChart(canvas, { yMin = 0, yMax = 100, series, band = false, 
       chart.update("none");
       canvas.dataset.points = String(chart.data.datasets[band ? 2 : 0].data.length);
       canvas.dataset.drawn = String(Number(canvas.dataset.drawn ?? 0) + 1);
+      if (forecast) canvas.dataset.forecast = String(chart.data.datasets[forecastAt].data.length);
     },
     destroy() { charts.delete(handle); chart.destroy(); },
   };

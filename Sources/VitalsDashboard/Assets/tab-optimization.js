@@ -4,7 +4,7 @@
 // calculator that asks the daemon (POST /api/v1/optimization/estimate changes nothing).
 
 import { el, setText, bytes, num } from "./util.js";
-import { getJSON, adminButton, adminRequest, token } from "./api.js";
+import { getJSON, readRequest, adminButton, adminRequest, token } from "./api.js";
 
 const MODELS = ["sd15", "sdxl", "sd3_medium", "flux_dev", "flux_schnell"];
 
@@ -41,7 +41,8 @@ export function create(panel, app) {
     ev.preventDefault();
     const body = { model: model.value, width: +width.value, height: +height.value, batch: +batch.value,
                    quantization: quant.value, offload: offload.value, vae_tiling: tiling.checked };
-    const r = await fetch("/api/v1/optimization/estimate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    // A read (it changes nothing), so it carries the read token where one is needed.
+    const r = await readRequest("/api/v1/optimization/estimate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const data = await r.json();
     result.textContent = r.ok
       ? `Peak ${bytes(data.peak_bytes)} (${breakdown(data)}), ${num(data.relative_time, 1)}× the time. ${fits(data)}.`

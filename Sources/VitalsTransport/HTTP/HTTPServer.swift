@@ -44,6 +44,10 @@ public struct AuthContext: Sendable {
     /// A WebSocket upgrade: the one place a token may travel in the query string
     /// (browsers cannot set headers on a WebSocket); elsewhere it would end up in logs.
     public var isUpgrade: Bool
+
+    public init(access: RouteAccess, isUpgrade: Bool) {
+        self.access = access; self.isUpgrade = isUpgrade
+    }
 }
 
 /// Decides whether a request may use a route; returns the refusal (400/401/403) or nil.

@@ -1,7 +1,8 @@
 import VitalsSupport
-/// Who may call a route: anyone allowed to read, only an admin token holder, or a job or
-/// admin token holder (job routes: the host application reports its jobs at high rates).
-public enum RouteAccess: Sendable { case read, admin, job }
+/// Who may call a route: anyone allowed to read, only an admin token holder, a job or
+/// admin token holder (job routes: the host application reports its jobs at high rates), or
+/// anyone at all, token or not (files that carry no data, such as a web page's scripts).
+public enum RouteAccess: Sendable { case read, admin, job, anyone }
 
 /// How a route runs. Fast handlers answer on the I/O thread; anything that touches disk
 /// or may take longer than a few microseconds runs on the worker pool.

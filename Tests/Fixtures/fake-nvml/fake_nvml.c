@@ -14,6 +14,8 @@
  *   FAKE_NVML_MEMORY_GIB  every device's total memory (default: 24 GiB and 80 GiB), so the
  *                       advisor is tested against 8, 24 and 80 GB cards
  *   FAKE_NVML_USED_MIB  every device's used memory (default: 8 GiB and 60 GiB)
+ *   FAKE_NVML_RAMP_MIB_PER_S  GPU 1's used memory grows by this much a second from the
+ *                       first nvmlInit (up to 1 GiB short of full): a trend to forecast
  * Built with -DFAKE_NO_VERSIONED it exports only the plain (oldest) symbols and lacks
  * nvmlDeviceGetEnforcedPowerLimit, nvmlSystemGetNVMLVersion and the graphics list.
  */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 typedef int nvmlReturn_t;
 #define OK 0
@@ -59,6 +62,8 @@ EXPORT int fake_nvml_device1_calls(void) { return calls_per_device[1]; }
 static long lost_after = -1;
 static int bigbuf_calls;
 static unsigned long long memory_gib, used_mib;  /* 0: the defaults */
+static double ramp_mib_per_s;
+static struct timespec ramp_start;
 
 /* Counters the tests read through dlsym, to check what the loader called. */
 static int total_inits, total_process_calls;
@@ -85,6 +90,9 @@ static nvmlReturn_t do_init(void) {
     const char *mg = getenv("FAKE_NVML_MEMORY_GIB"), *um = getenv("FAKE_NVML_USED_MIB");
     memory_gib = mg ? strtoull(mg, NULL, 10) : 0;
     used_mib = um ? strtoull(um, NULL, 10) : 0;
+    const char *ramp = getenv("FAKE_NVML_RAMP_MIB_PER_S");
+    ramp_mib_per_s = ramp ? strtod(ramp, NULL) : 0;
+    if (total_inits == 1) clock_gettime(CLOCK_MONOTONIC, &ramp_start);
     lost_after = (is("lost") && inits_in_run == 1) ? (l ? atol(l) : 3) : -1;
     if (is("initfail")) return ERR_DRIVER_NOT_LOADED;
     initialized = 1;
@@ -203,6 +211,13 @@ static unsigned long long total_of(nvmlDevice_t d) { return memory_gib ? memory_
 static unsigned long long used_of(nvmlDevice_t d) {
     unsigned long long u = used_mib ? used_mib * MiB : (d->index == 0 ? 8 * GiB : 60 * GiB);
     if (d->index == 0) u += extra_bytes();
+    if (d->index == 1 && ramp_mib_per_s > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double s = (double)(now.tv_sec - ramp_start.tv_sec) + (now.tv_nsec - ramp_start.tv_nsec) / 1e9;
+        u += (unsigned long long)(ramp_mib_per_s * s * (double)MiB);
+        if (u > total_of(d) - GiB) u = total_of(d) - GiB;
+    }
     return u < total_of(d) ? u : total_of(d) / 2;
 }
 
