@@ -476,6 +476,8 @@ def main():
 
         # --- Trends' forecast: on the 1 h range each chart shows the trend the API fits, and
         # GPU 1's VRAM (growing 32 MiB/s in the fake NVML) a dashed line and "full in ~N".
+        # The API fits only a minute or more of history, so this may wait for the daemon's
+        # first minute.
         trend_bodies = {}
 
         def keep_trend(resp):
@@ -490,7 +492,7 @@ def main():
         page.click("#panel-trends button[data-range='1h']")
         vram = "#panel-trends .forecast[data-metric='gpu1.memory_percent']"
         ok = wait_for(page, f"""() => {{ const n = document.querySelector("{vram}");
-            return n && !n.hidden && n.dataset.untilS !== '' && document.querySelector('#panel-trends .charts').dataset.range === '1h'; }}""", 20)
+            return n && !n.hidden && n.dataset.untilS !== '' && document.querySelector('#panel-trends .charts').dataset.range === '1h'; }}""", 90)
         got = page.evaluate("""() => ({ to: document.querySelector('#panel-trends .charts').dataset.trendTo,
             notes: [...document.querySelectorAll('#panel-trends .forecast')].map((n) => ({ metric: n.dataset.metric, hidden: n.hidden,
                 slope: n.dataset.slopePerHour, until: n.dataset.untilS, to: n.dataset.to, text: n.textContent })),

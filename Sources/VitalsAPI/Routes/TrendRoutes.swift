@@ -16,6 +16,14 @@ struct TrendRoutes: RouteProvider {
         name == "fs.max_percent" || name == "memory.percent" || name == "swap.percent" || (name.hasPrefix("gpu") && name.hasSuffix(".memory_percent"))
     }
 
+    /// A fit stands on at least this many points over at least a minute and a sixtieth of
+    /// the range (1 min of 1 h, 2.8 h of 7 days): two points 20 s apart made a daemon's
+    /// first minute say "RAM +1,267 %/h, full in 4 min".
+    static let minimumPoints = 5
+    static func minimumSpanMs(range: Int64) -> Int64 { max(60_000, range / 60) }
+    /// Beyond this a time until full says nothing (a flat series' tiny slope gave 10^12 days).
+    static let horizonMs = 365.0 * 86_400_000
+
     static let spec = RouteSpec.get("/api/v1/system/trends", tag: "history", "Slope per hour and per day of each series, and the time until full for filesystems, VRAM and RAM")
         .query("metrics", Schema.array(.string(minLength: 1, maxLength: 64), maxItems: 32)
             .described("comma-separated history names (default: fs.max_percent, memory.percent, cpu.percent and each GPU's memory_percent)"))
@@ -23,9 +31,12 @@ struct TrendRoutes: RouteProvider {
         .responds(200, "a trend per series", json: Schema.object([
             "range": SnapshotSchema.str, "from": SnapshotSchema.time, "to": SnapshotSchema.time, "tier": SnapshotSchema.str,
             "trends": .array(.object([
-                "metric": SnapshotSchema.str, "points": SnapshotSchema.int, "current": SnapshotSchema.num,
-                "slope_per_hour": SnapshotSchema.num, "slope_per_day": SnapshotSchema.num,
-                "time_until_full_s": SnapshotSchema.num, "full_at": SnapshotSchema.time.orNull,
+                "metric": SnapshotSchema.str, "points": SnapshotSchema.int, "current": SnapshotSchema.num.orNull,
+                "history_s": SnapshotSchema.num.described("the time the points span"),
+                "slope_per_hour": SnapshotSchema.num.orNull.described("null until the points span a minute and 1/60 of the range (at least 5 points)"),
+                "slope_per_day": SnapshotSchema.num.orNull,
+                "time_until_full_s": SnapshotSchema.num.orNull.described("null when it does not fill up, is not rising, or would take over a year"),
+                "full_at": SnapshotSchema.time.orNull,
             ])),
         ]))
         .fails(422, "a series name is not kept", .unknownMetric)
@@ -57,17 +68,19 @@ struct TrendRoutes: RouteProvider {
                     w.key("trends"); w.beginArray()
                     for m in metrics {
                         let points = (r.series[m] ?? []).compactMap { b in b.avg.map { (t: b.t, v: $0) } }
-                        let fit = LinearFit.fit(points)
+                        let spanMs = points.count > 1 ? points[points.count - 1].t - points[0].t : 0
+                        let enough = points.count >= Self.minimumPoints && spanMs >= Self.minimumSpanMs(range: span)
+                        let fit = enough ? LinearFit.fit(points) : nil
                         w.beginObject()
                         w.field("metric", m)
                         w.field("points", points.count)
+                        w.field("history_s", Double(spanMs) / 1000, decimals: 0)
                         w.field("current", points.last?.v, decimals: 3)
                         w.field("slope_per_hour", fit.map { $0.slopePerMs * 3_600_000 }, decimals: 6)
                         w.field("slope_per_day", fit.map { $0.slopePerMs * 86_400_000 }, decimals: 6)
-                        // Null when the series does not fill up, or is not rising.
-                        let until = Self.fills(m) ? fit?.msUntil(100, from: now) : nil
+                        let until = Self.fills(m) ? fit?.msUntil(100, from: now).flatMap { $0 <= Self.horizonMs ? $0 : nil } : nil
                         w.field("time_until_full_s", until.map { $0 / 1000 }, decimals: 0)
-                        w.field("full_at", until.flatMap { $0 < 1e14 ? TimeFormat.iso8601(ms: now + Int64($0)) : nil })
+                        w.field("full_at", until.map { TimeFormat.iso8601(ms: now + Int64($0)) })
                         w.endObject()
                     }
                     w.endArray()
