@@ -35,7 +35,7 @@ let package = Package(
                 exclude: ["Assets", "ThirdParty"], swiftSettings: swift6, plugins: ["EmbedAssets"]),
         .target(name: "VitalsAPI", dependencies: ["VitalsCore", "VitalsTransport", "VitalsSupport", "VitalsDashboard", "CLinux"],
                 path: "Sources/VitalsAPI", swiftSettings: swift6),
-        .executableTarget(name: "vitals", dependencies: ["VitalsAPI", "VitalsCore", "VitalsSupport"],
+        .executableTarget(name: "vitals", dependencies: ["VitalsAPI", "VitalsCore", "VitalsSupport", "CLinux"],
                           path: "Sources/vitals", swiftSettings: swift6),
         // `make bench` helper: fills a history database, times requests and start-up.
         .executableTarget(name: "vitals-bench",

@@ -1,4 +1,5 @@
 import Glibc
+import CLinux
 import VitalsSupport
 import VitalsTransport
 import VitalsCore
@@ -15,6 +16,10 @@ pthread_sigmask(SIG_BLOCK, &handledSignals, nil)
 signal(SIGPIPE, SIG_IGN)
 // Everything the daemon creates (database, WAL, token file) is private to its user.
 umask(0o077)
+// Two malloc arenas, not glibc's eight per core: the daemon's threads allocate little, and
+// with one arena each the soak's heap held a third more than it used (13.4 MB from the
+// system for 9.0 MB in use) and kept climbing as each arena's free holes grew.
+mallopt(M_ARENA_MAX, 2)
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
     let line = "vitals: \(message)\n"

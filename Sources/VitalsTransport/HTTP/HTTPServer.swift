@@ -221,6 +221,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     var workers: DispatchQueue { server.workers }
     let outputBudget: OutputBudget
 
+    private var lastTrimMs: Int64 = 0
+
     init(loop: EventLoop, listenFd: Int32, server: HTTPServer) {
         self.loop = loop
         self.listenFd = listenFd
@@ -240,7 +242,13 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
                 loop.modify(fd: listenFd, events: EPOLLIN.rawValue)
             }
             for c in Array(connections.values) { c.sweep(nowMs: now) }
-            if outputBudget.takeMemoryToReturn() { malloc_trim(0) }
+            // Free heap goes back to the system after a burst of unread output, and once a
+            // minute in any case: glibc returns only the top of a heap by itself, so pages
+            // freed inside it (answers sent, caches replaced) stayed resident.
+            if outputBudget.takeMemoryToReturn() || now - lastTrimMs >= 60_000 {
+                lastTrimMs = now
+                malloc_trim(0)
+            }
         }
         loop.run()
         // Shutting down: close everything this loop owns, WebSocket clients with 1001.
