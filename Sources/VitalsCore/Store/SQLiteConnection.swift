@@ -14,6 +14,13 @@ import CSQLite
 final class SQLiteConnection {
     static let vfs = "unix-excl"
 
+    /// SQLite's memory over all connections (page caches mostly) is kept near 1.5 MiB:
+    /// past it, SQLite reuses cache pages instead of allocating more. Without a bound each
+    /// connection's cache grew with the file up to its 2 MB default, and the one-hour soak
+    /// saw RSS climb about 1 MiB every ten minutes; pages it drops are read again from the
+    /// kernel's page cache. Applied once, before the first connection opens.
+    static let memoryBound: Void = { _ = sqlite3_soft_heap_limit64(3 << 19) }()
+
     private(set) var handle: OpaquePointer?
     let path: String
     /// Prepared once, reused for every call with the same SQL text.
@@ -24,6 +31,7 @@ final class SQLiteConnection {
     /// would fall back to mapping a `-shm` file.
     init(path: String, readOnly: Bool) throws(StoreError) {
         self.path = path
+        _ = Self.memoryBound
         var db: OpaquePointer?
         // NOFOLLOW: a database path that is a symbolic link is refused, so the daemon
         // never writes through a link into someone else's file.
