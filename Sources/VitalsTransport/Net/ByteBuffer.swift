@@ -77,8 +77,10 @@ struct ByteBuffer {
         if readIndex == writeIndex { readIndex = 0; writeIndex = 0 }
     }
 
-    /// Gives memory back after a burst (a large upload or a slow client's backlog).
-    mutating func shrinkIfIdle(above limit: Int) {
-        if isEmpty && storage.count > limit { storage = [UInt8](repeating: 0, count: 4096) }
+    /// Gives memory back after a burst (a large upload or a slow client's backlog): an
+    /// empty buffer larger than `limit` goes back to `keep` bytes (none: it is allocated
+    /// again on the next append).
+    mutating func shrinkIfIdle(above limit: Int, keep: Int = 4096) {
+        if isEmpty && storage.count > limit { storage = [UInt8](repeating: 0, count: keep) }
     }
 }
