@@ -195,7 +195,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             }
             if input.isEmpty {
                 requestStartedMs = nil
-                input.shrinkIfIdle(above: 16 * 1024)  // a large upload is done: give it back
+                input.shrinkIfIdle(above: 64 * 1024)  // a large upload is done: give it back
                 break
             }
             let result = input.withReadable { parser.parse($0) }
@@ -408,11 +408,7 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             return
         }
         setWriteInterest(false)
-        // A drained buffer grown past an answer head and a small body is given back: with
-        // anything up to 256 KB kept, each of the soak's 1,000 WebSocket clients that fell
-        // behind once held its backlog's buffer for good, and the heap crept up by a MiB
-        // every 5 minutes.
-        output.shrinkIfIdle(above: 8 * 1024)
+        output.shrinkIfIdle(above: 256 * 1024)
         if closeWhenFlushed && !awaitingWorker && lingerDeadlineMs == nil {
             // Everything owed is written. If the peer already sent its FIN, close now;
             // otherwise half-close and drain: closing with unread input would send an RST
@@ -507,6 +503,12 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             close(flush: false) // owed bytes the peer has not taken for a whole keep-alive period
             return
         }
+        // A drained output buffer grown past a head and a small body is given back here,
+        // at most every sweep (not after each flush, where the next answer would grow it
+        // again): with anything up to 256 KB kept, each of the soak's 1,000 WebSocket
+        // clients that fell behind once held its backlog's buffer for good, and the heap
+        // crept up by a MiB every 5 minutes.
+        output.shrinkIfIdle(above: 8 * 1024)
         if let upgraded { upgraded.tick(nowMs: nowMs); return }
         if awaitingWorker { return }
         if !output.isEmpty && !overOutputShare {
