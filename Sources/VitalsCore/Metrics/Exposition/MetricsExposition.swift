@@ -52,22 +52,32 @@ public final class MetricsCache: SnapshotListener {
 
     /// The exposition of the latest tick in `format`; nil before the first tick. Rendering
     /// under the lock is deliberate: concurrent first scrapes of a tick wait for one render
-    /// (tens of µs) instead of each doing it.
+    /// (tens of µs) instead of each doing it. Every other scrape reads one field under the
+    /// lock (the bytes' reference), not a copy of the whole state with its snapshot.
     public func bytes(_ format: ExpositionFormat) -> [UInt8]? {
-        let extra = sections.withLock { $0 }
-        return state.withLock { box -> [UInt8]? in
-            guard var s = box else { return nil }
-            if let done = format == .prometheus ? s.prometheus : s.openMetrics { return done }
-            var w = ExpositionWriter(format: format)
-            MetricsExposition.write(s.snapshot, into: &w)
-            if !compat.isEmpty { CompatExposition.write(s.snapshot, sets: compat, into: &w) }
-            if let health = s.health { Self.writeSampler(health, into: &w) }
-            for section in extra { section(&w) }
-            w.finish()
-            if format == .prometheus { s.prometheus = w.bytes } else { s.openMetrics = w.bytes }
-            box = s
-            return w.bytes
+        state.withLock { box -> [UInt8]? in
+            guard box != nil else { return nil }
+            switch format {
+            case .prometheus: if let done = box!.prometheus { return done }
+            case .openMetrics: if let done = box!.openMetrics { return done }
+            }
+            let rendered = render(box!.snapshot, health: box!.health, format: format)
+            switch format {
+            case .prometheus: box!.prometheus = rendered
+            case .openMetrics: box!.openMetrics = rendered
+            }
+            return rendered
         }
+    }
+
+    private func render(_ snapshot: Snapshot, health: SamplerHealth?, format: ExpositionFormat) -> [UInt8] {
+        var w = ExpositionWriter(format: format)
+        MetricsExposition.write(snapshot, into: &w)
+        if !compat.isEmpty { CompatExposition.write(snapshot, sets: compat, into: &w) }
+        if let health { Self.writeSampler(health, into: &w) }
+        for section in sections.withLock({ $0 }) { section(&w) }
+        w.finish()
+        return w.bytes
     }
 
     static func writeSampler(_ h: SamplerHealth, into w: inout ExpositionWriter) {
