@@ -1,15 +1,23 @@
 import VitalsSupport
 import VitalsTransport
 import VitalsCore
+import VitalsDashboard
 
 /// `GET /metrics`: Prometheus text 0.0.4, or OpenMetrics 1.0 when the scraper's Accept asks
 /// for it. Answered on the I/O thread from bytes rendered at most once per tick and format
 /// (`MetricsCache`). A read route: open on a loopback bind, a read token elsewhere
 /// (Prometheus sends it with `authorization: credentials`).
+///
+/// With `Accept-Encoding: gzip` (Prometheus always sends it) the body is the gzip of those
+/// bytes, also made once per tick: a fifth of the bytes to move per scrape.
 struct MetricsRoutes: RouteProvider {
     let metrics: MetricsCache
 
-    static let spec = RouteSpec.get("/metrics", tag: "metrics", "Prometheus text exposition (OpenMetrics 1.0 on request)")
+    /// The answer varies with both; built once, not per request.
+    static let identityHeaders = [("Vary", "Accept, Accept-Encoding")]
+    static let gzipHeaders = [("Content-Encoding", "gzip"), ("Vary", "Accept, Accept-Encoding")]
+
+    static let spec = RouteSpec.get("/metrics", tag: "metrics", "Prometheus text exposition (OpenMetrics 1.0 on request; gzip when accepted)")
         .responds(200, "every series of the metric table and the daemon's own figures",
                   contentType: ExpositionFormat.prometheus.contentType)
         .fails(503, "no sample taken yet", .noSampleYet)
@@ -18,8 +26,11 @@ struct MetricsRoutes: RouteProvider {
         let metrics = self.metrics
         routes.add(Self.spec, .inline { input in
             let format = ExpositionFormat.negotiate(accept: input.request.header("accept"))
+            if StaticAssets.acceptsGzip(input.request.headerList("accept-encoding")), let packed = metrics.gzipBytes(format) {
+                return HTTPResponse(status: 200, contentType: format.contentType, headers: Self.gzipHeaders, body: packed)
+            }
             guard let body = metrics.bytes(format) else { return CommonResponses.noSampleYet }
-            return HTTPResponse(status: 200, contentType: format.contentType, body: body)
+            return HTTPResponse(status: 200, contentType: format.contentType, headers: Self.identityHeaders, body: body)
         })
     }
 }
