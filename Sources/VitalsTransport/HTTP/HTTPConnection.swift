@@ -25,6 +25,10 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private var stopParsing = false
     private var readShutdown = false
     private var writeInterest = false
+    /// What the server registers a new connection for: reading.
+    static let initialEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+    /// The events epoll has for this socket now.
+    private var registeredEvents = HTTPConnection.initialEvents
     /// Set by `closeGracefully`: when the socket is closed whatever happens.
     private var lingerDeadlineMs: Int64?
     private var sentFin = false
@@ -501,7 +505,12 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
     private func updateInterest() {
         guard !isClosed else { return }
         let read = readShutdown || readPaused ? 0 : EPOLLIN.rawValue | EPOLLRDHUP.rawValue
-        loop.modify(fd: fd, events: writeInterest ? read | EPOLLOUT.rawValue : read)
+        let events = writeInterest ? read | EPOLLOUT.rawValue : read
+        // Called after every read: an epoll_ctl only when the interest changes, not one
+        // per request (it was ~4% of the I/O thread under load).
+        guard events != registeredEvents else { return }
+        registeredEvents = events
+        loop.modify(fd: fd, events: events)
     }
 
     /// Server shutdown: an upgraded protocol says goodbye, what the kernel takes now is
