@@ -164,6 +164,7 @@ final class MetricsRouteTests: XCTestCase {
         XCTAssertEqual(unpacked, d.app.metrics.bytes(.openMetrics))
         XCTAssertEqual(try d.get("/metrics", headers: prometheusHeaders).body, packed.body, "compressed once per tick")
         XCTAssertNil(try d.get("/metrics", headers: ["Accept-Encoding": "gzip;q=0"]).headers["content-encoding"])
+        XCTAssertEqual(try d.get("/metrics", headers: ["Accept-Encoding": "br, GZIP;q=0.8"]).headers["content-encoding"], "gzip")
         // HEAD: the gzip answer's head, no body.
         let c = try TestHTTPClient(port: d.port)
         c.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n")

@@ -22,11 +22,21 @@ struct MetricsRoutes: RouteProvider {
                   contentType: ExpositionFormat.prometheus.contentType)
         .fails(503, "no sample taken yet", .noSampleYet)
 
+    /// Prometheus sends exactly `Accept-Encoding: gzip`: that one is recognised without
+    /// building and splitting the list; anything else goes through the full parse.
+    static func acceptsGzip(_ request: HTTPRequest) -> Bool {
+        var value: String?, count = 0
+        for h in request.headers where h.name == "accept-encoding" { value = h.value; count += 1 }
+        guard count > 0 else { return false }
+        if count == 1 && value == "gzip" { return true }
+        return StaticAssets.acceptsGzip(request.headerList("accept-encoding"))
+    }
+
     func register(in routes: inout RouteTable) {
         let metrics = self.metrics
         routes.add(Self.spec, .inline { input in
             let format = ExpositionFormat.negotiate(accept: input.request.header("accept"))
-            if StaticAssets.acceptsGzip(input.request.headerList("accept-encoding")), let packed = metrics.gzipBytes(format) {
+            if Self.acceptsGzip(input.request), let packed = metrics.gzipBytes(format) {
                 return HTTPResponse(status: 200, contentType: format.contentType, headers: Self.gzipHeaders, body: packed)
             }
             guard let body = metrics.bytes(format) else { return CommonResponses.noSampleYet }
