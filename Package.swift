@@ -18,7 +18,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Linux headers Glibc does not expose (epoll, eventfd, accept4).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
-        // System zlib (zlib1g-dev): gzip for answers compressed once and served many times.
+        // zlib's header (zlib1g-dev) for gzip; libz itself is loaded with dlopen on first use.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // NVML subset, loaded with dlopen at run time: no link-time dependency.
         .target(name: "CNVML", path: "Sources/CNVML"),
