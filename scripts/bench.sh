@@ -454,7 +454,7 @@ EOF
     # request over loopback costs a server that copies nothing (sendfile).
     NGINX_STATS_RPS=$WRK_RPS
     WRK_RPS=n/a
-    peer_run "nginx (1 worker, /metrics bytes)" /metrics.txt nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+    peer_run "nginx (1 worker, metrics bytes)" /metrics.txt nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
     if [ "$WRK_RPS" != "n/a" ] && [ "${METRICS_RPS:-n/a}" != "n/a" ] && [ "$NGINX_STATS_RPS" != "n/a" ]; then
         info "Vitals /metrics vs nginx, same bytes" "$(awk -v a="$METRICS_RPS" -v b="$WRK_RPS" 'BEGIN { printf "%.2fx", a / b }')"
         info "nginx: /metrics bytes vs /stats bytes rate" "$(awk -v a="$WRK_RPS" -v b="$NGINX_STATS_RPS" 'BEGIN { printf "%.2fx", a / b }')"
