@@ -18,10 +18,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         // Linux headers Glibc does not expose (epoll, eventfd, accept4).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // zlib's header (zlib1g-dev) for gzip; libz itself is loaded with dlopen on first use.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // NVML subset, loaded with dlopen at run time: no link-time dependency.
         .target(name: "CNVML", path: "Sources/CNVML"),
         // Time sources, JSON reading and writing, logging, threads: what every layer uses.
-        .target(name: "VitalsSupport", dependencies: ["CLinux"], path: "Sources/VitalsSupport", swiftSettings: swift6),
+        .target(name: "VitalsSupport", dependencies: ["CLinux", "CZlib"], path: "Sources/VitalsSupport", swiftSettings: swift6),
         .target(name: "VitalsTransport", dependencies: ["VitalsSupport", "CLinux"],
                 path: "Sources/VitalsTransport", swiftSettings: swift6),
         .target(name: "VitalsCore", dependencies: ["VitalsSupport", "CSQLite", "CLinux", "CNVML"],

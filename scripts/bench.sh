@@ -98,13 +98,13 @@ now_ns() { date +%s%N; }
 kib_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-# wrk_run URL: sets WRK_RPS and WRK_P99_MS (n/a when wrk fails), and WRK_ERRORS: empty,
+# wrk_run URL [HEADER]: sets WRK_RPS and WRK_P99_MS (n/a when wrk fails), and WRK_ERRORS: empty,
 # or what went wrong (non-2xx answers, socket errors), which makes the figures suspect.
 wrk_run() {
     local out
     log "load average before wrk: $(cut -d' ' -f1-3 /proc/loadavg)"
     WRK_RPS=n/a; WRK_P99_MS=n/a; WRK_ERRORS=""
-    if ! out=$(wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency "$1" 2>&1); then
+    if ! out=$(wrk -t2 -c64 -d"${WRK_SECONDS}s" --latency ${2:+-H "$2"} "$1" 2>&1); then
         log "wrk failed on $1: $out"; WRK_ERRORS="wrk failed"; return 0
     fi
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
@@ -191,8 +191,16 @@ if [ -n "$WRK_ERRORS" ]; then row "GET /system/stats errors under load" "$WRK_ER
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /metrics"
 wrk_run "http://127.0.0.1:$VPORT/metrics"
 info "GET /metrics throughput" "$WRK_RPS req/s, p99 $WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
+METRICS_RPS=$WRK_RPS
 if [ "$WRK_RPS" != "n/a" ] && [ "$STATS_RPS" != "n/a" ]; then
     info "/metrics vs /system/stats rate" "$(awk -v a="$WRK_RPS" -v b="$STATS_RPS" 'BEGIN { printf "%.2fx", a / b }')"
+fi
+# As Prometheus asks for it: gzip, compressed once per tick (~1/5 of the bytes).
+log "wrk -t2 -c64 -d${WRK_SECONDS}s on /metrics with Accept-Encoding: gzip"
+wrk_run "http://127.0.0.1:$VPORT/metrics" "Accept-Encoding: gzip"
+info "GET /metrics (gzip) throughput" "$WRK_RPS req/s, p99 $WRK_P99_MS ms${WRK_ERRORS:+ ($WRK_ERRORS)}"
+if [ "$WRK_RPS" != "n/a" ] && [ "$STATS_RPS" != "n/a" ]; then
+    info "/metrics (gzip) vs /system/stats rate" "$(awk -v a="$WRK_RPS" -v b="$STATS_RPS" 'BEGIN { printf "%.2fx", a / b }')"
 fi
 log "wrk -t2 -c64 -d${WRK_SECONDS}s on /api/v1/system/health"
 wrk_run "http://127.0.0.1:$VPORT/api/v1/system/health"
@@ -433,7 +441,8 @@ fi
 # Vitals has one I/O thread by default: the yardstick for "served from cached bytes".
 if [ "$PEERS" = "1" ] && ./scripts/deps.sh nginx >"$WORK/deps-nginx.log" 2>&1 && command -v nginx >/dev/null; then
     mkdir -p "$WORK/nginx/html" "$WORK/nginx/tmp" "$WORK/stats-src"
-    start_vitals "$WORK/stats-src" && curl -fsS "http://127.0.0.1:$VPORT/api/v1/system/stats" >"$WORK/nginx/html/stats.json"
+    start_vitals "$WORK/stats-src" && curl -fsS "http://127.0.0.1:$VPORT/api/v1/system/stats" >"$WORK/nginx/html/stats.json" \
+        && curl -fsS "http://127.0.0.1:$VPORT/metrics" >"$WORK/nginx/html/metrics.txt"
     stop_pid "$VPID"
     PEER_PORT=$("$TOOL" free-port)
     cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -454,6 +463,15 @@ EOF
     peer_run "nginx (1 worker, same bytes)" /stats.json nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
     if [ "$WRK_RPS" != "n/a" ] && [ "${STATS_RPS:-n/a}" != "n/a" ]; then
         info "Vitals /stats vs nginx, same bytes" "$(awk -v a="$STATS_RPS" -v b="$WRK_RPS" 'BEGIN { printf "%.2fx", a / b }')"
+    fi
+    # The /metrics bytes (~15 KB) from the same nginx: what moving that many bytes per
+    # request over loopback costs a server that copies nothing (sendfile).
+    NGINX_STATS_RPS=$WRK_RPS
+    WRK_RPS=n/a
+    peer_run "nginx (1 worker, metrics bytes)" /metrics.txt nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+    if [ "$WRK_RPS" != "n/a" ] && [ "${METRICS_RPS:-n/a}" != "n/a" ] && [ "$NGINX_STATS_RPS" != "n/a" ]; then
+        info "Vitals /metrics vs nginx, same bytes" "$(awk -v a="$METRICS_RPS" -v b="$WRK_RPS" 'BEGIN { printf "%.2fx", a / b }')"
+        info "nginx: /metrics bytes vs /stats bytes rate" "$(awk -v a="$WRK_RPS" -v b="$NGINX_STATS_RPS" 'BEGIN { printf "%.2fx", a / b }')"
     fi
 elif [ "$PEERS" = "1" ]; then
     info "peer: nginx" "skipped (not installable)"

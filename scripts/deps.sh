@@ -5,6 +5,7 @@ set -euo pipefail
 
 need=()
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v cc >/dev/null 2>&1 || command -v clang >/dev/null 2>&1 || need+=(gcc)
 for pkg in "$@"; do
     case "$pkg" in

@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/resource.h>
 #include <pthread.h>
 #include <sys/random.h>

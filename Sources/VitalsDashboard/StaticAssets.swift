@@ -64,7 +64,7 @@ public struct StaticAssets: Sendable {
     }
 
     /// Whether `gzip` (or `x-gzip`, or `*`) is listed without `q=0`.
-    static func acceptsGzip(_ header: String?) -> Bool {
+    public static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
         var star = false
         for item in header.split(separator: ",") {

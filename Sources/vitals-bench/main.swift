@@ -17,6 +17,9 @@ let usage = """
       first-200 --port P [--path /x] -- CMD ARGS...
                                              exec CMD, poll GET every 1 ms; prints ms to first 200
       free-port                              print a TCP port free on 127.0.0.1
+      tick --data-dir D [--ticks 2000] [--gap-ms 0]
+                                             the daemon's sampler tick on this machine, in a loop
+                                             without the server; prints median/p90 µs
       ws-load --port P -n N [--seconds 30]   N WebSocket clients on system_stats: tick-to-receipt
                                              delay (p50/p99/max) and missed ticks per client
     """
@@ -80,6 +83,13 @@ do {
         let seconds = try options.int("--seconds", default: 30)
         try options.finish()
         print(try WebSocketLoad.run(port: port, count: n, seconds: seconds))
+    case "tick":
+        let dir = try options.string("--data-dir")
+        let ticks = try options.int("--ticks", default: 2000)
+        let gap = try options.string("--gap-ms", default: "0")
+        try options.finish()
+        guard let gapMs = Int(gap), gapMs >= 0 else { die("--gap-ms must be 0 or more, got \(gap)") }
+        print(try TickCost.run(dataDir: dir, ticks: ticks, gapMs: gapMs))
     case "free-port":
         try options.finish()
         print(try FreePort.find())

@@ -225,6 +225,33 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(answered, count, "the pipeline stalled")
     }
 
+    /// Large answers (the cached /metrics bytes) leave in one sendmsg with the head, without
+    /// a copy into the connection's buffer; when the kernel takes only part of them (a client
+    /// with a small window that reads late), the rest must follow intact and in order,
+    /// between small answers that are buffered as before.
+    func testLargeBodiesSentDirectlyArriveWholeAndInOrderThroughPartialWrites() throws {
+        let d = try TestDaemon()
+        d.app.sampler.tick(wallMs: 1_700_000_000_000, monoNs: 1_000_000_000, withGPU: false)
+        let metrics = try XCTUnwrap(d.app.metrics.bytes(.prometheus))
+        XCTAssertGreaterThanOrEqual(metrics.count, HTTPConnection.directBodyBytes, "the test needs a body sent directly")
+        let stats = try XCTUnwrap(d.app.sampler.latest.json)
+        let c = try TestHTTPClient(port: d.port, receiveBuffer: 4096)
+        let pairs = 400
+        c.send(String(repeating: "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                      + "GET /api/v1/system/stats HTTP/1.1\r\nHost: localhost\r\n\r\n", count: pairs))
+        // Not reading yet: the server's socket buffer fills and its writes come back short.
+        Thread.sleep(forTimeInterval: 0.3)
+        for i in 0..<pairs {
+            let m = try XCTUnwrap(c.readResponse(), "metrics answer \(i)")
+            XCTAssertEqual(m.status, 200)
+            XCTAssertEqual(m.headers["content-length"], String(metrics.count))
+            XCTAssertEqual(m.body, metrics, "metrics answer \(i)")
+            let s = try XCTUnwrap(c.readResponse(), "stats answer \(i)")
+            XCTAssertEqual(s.status, 200)
+            XCTAssertEqual(s.body, stats, "stats answer \(i)")
+        }
+    }
+
     /// A client that pipelines without ever reading: the server must stop reading (the
     /// client's sends block) instead of buffering without bound, and drop it once it has
     /// taken nothing for the keep-alive timeout.

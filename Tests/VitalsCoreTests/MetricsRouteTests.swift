@@ -145,6 +145,35 @@ final class MetricsRouteTests: XCTestCase {
         XCTAssertTrue(after.contains("vitals_http_request_duration_seconds_bucket{route=\"/metrics\",le=\"+Inf\"} 3\n"))
     }
 
+    /// Prometheus sends `Accept-Encoding: gzip`: the same bytes, gzipped once per tick and
+    /// format; without it (or with q=0) the identity bytes. Both say what they vary on.
+    func testGzipWhenAcceptedIsTheSameExpositionCompressedOncePerTick() throws {
+        XCTAssertTrue(Gzip.isAvailable, "libz.so.1 could not be loaded")
+        let d = try fixtureDaemon(gpu: false)
+        let prometheusHeaders = ["Accept": "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
+                                 "Accept-Encoding": "gzip"]
+        let plain = try d.get("/metrics")
+        XCTAssertNil(plain.headers["content-encoding"])
+        XCTAssertEqual(plain.headers["vary"], "Accept, Accept-Encoding")
+        let packed = try d.get("/metrics", headers: prometheusHeaders)
+        XCTAssertEqual(packed.status, 200)
+        XCTAssertEqual(packed.headers["content-encoding"], "gzip")
+        XCTAssertEqual(packed.headers["vary"], "Accept, Accept-Encoding")
+        XCTAssertEqual(packed.headers["content-type"], "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        XCTAssertLessThan(packed.body.count, plain.body.count / 3)
+        let unpacked = try XCTUnwrap(Gzip.decompress(packed.body))
+        XCTAssertEqual(unpacked, d.app.metrics.bytes(.openMetrics))
+        XCTAssertEqual(try d.get("/metrics", headers: prometheusHeaders).body, packed.body, "compressed once per tick")
+        XCTAssertNil(try d.get("/metrics", headers: ["Accept-Encoding": "gzip;q=0"]).headers["content-encoding"])
+        XCTAssertEqual(try d.get("/metrics", headers: ["Accept-Encoding": "br, GZIP;q=0.8"]).headers["content-encoding"], "gzip")
+        // HEAD: the gzip answer's head, no body.
+        let c = try TestHTTPClient(port: d.port)
+        c.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n")
+        let head = try XCTUnwrap(c.readResponse(head: true))
+        XCTAssertEqual(head.headers["content-encoding"], "gzip")
+        XCTAssertEqual(head.headers["content-length"], String(try XCTUnwrap(d.app.metrics.gzipBytes(.prometheus)).count))
+    }
+
     func testReadTokenNeededWhenReadsAreProtected() throws {
         let policy = AuthPolicy(adminTokens: [TestDaemon.adminToken], readTokens: [TestDaemon.readToken], readsNeedToken: true)
         let d = try TestDaemon(auth: policy, statfs: Self.fixedStatfs)

@@ -202,4 +202,30 @@ final class ProcHostSamplerTests: XCTestCase {
         XCTAssertNotNil(second.network)
         XCTAssertTrue(second.network?.contains { $0.name == "lo" && $0.isVirtual } ?? true)
     }
+
+    /// procfs files stay open and are read again from offset 0: the kernel regenerates them,
+    /// so a kept file reads as fresh as a new open. Other files (fixture trees, replaced
+    /// between ticks by tests) are opened per read, so a replacement is always seen.
+    func testProcFilesStayOpenAndReadFreshOthersAreReopened() throws {
+        let reader = ProcFileReader()
+        let text = { (path: String) in try reader.readString(path).get() }
+        let first = try text("/proc/uptime")
+        XCTAssertEqual(reader.keptCount, 1)
+        usleep(30_000)
+        let second = try text("/proc/uptime")
+        XCTAssertEqual(reader.keptCount, 1)
+        XCTAssertNotEqual(first, second, "a kept /proc file must be regenerated on each read")
+        let fresh = try String(contentsOfFile: "/proc/uptime", encoding: .utf8)
+        XCTAssertEqual(fresh.split(separator: " ").count, second.split(separator: " ").count)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-reader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("loadavg")
+        try "1.00 2.00 3.00 1/100 42\n".write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try text(file.path), "1.00 2.00 3.00 1/100 42\n")
+        try "4.00 5.00 6.00 1/100 43\n".write(to: file, atomically: true, encoding: .utf8)  // a new inode
+        XCTAssertEqual(try text(file.path), "4.00 5.00 6.00 1/100 43\n")
+        XCTAssertEqual(reader.keptCount, 1)
+    }
 }

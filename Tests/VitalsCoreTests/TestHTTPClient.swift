@@ -20,8 +20,8 @@ final class TestHTTPClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutMs: Int = 5000) throws {
-        fd = try connectLoopback(port: port, timeoutMs: timeoutMs)
+    init(port: Int, timeoutMs: Int = 5000, receiveBuffer: Int32? = nil) throws {
+        fd = try connectLoopback(port: port, timeoutMs: timeoutMs, receiveBuffer: receiveBuffer)
     }
 
     deinit { close(fd) }

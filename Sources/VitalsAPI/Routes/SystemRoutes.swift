@@ -26,8 +26,8 @@ struct SystemRoutes: RouteProvider {
             .responds(200, "the latest snapshot", json: SnapshotSchema.snapshot)
             .fails(503, "no sample taken yet", .noSampleYet),
                    .inline { _ in
-            guard let latest = sampler.latest.value else { return CommonResponses.noSampleYet }
-            return .json(latest.json)
+            guard let json = sampler.latest.json else { return CommonResponses.noSampleYet }
+            return .json(json)
         })
 
         let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version, healthRules = self.healthRules

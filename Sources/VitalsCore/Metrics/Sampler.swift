@@ -9,6 +9,9 @@ public final class LatestSnapshot: Sendable {
     public init() {}
     public func set(_ s: Snapshot, json: [UInt8]) { box.withLock { $0 = (s, json) } }
     public var value: (snapshot: Snapshot, json: [UInt8])? { box.withLock { $0 } }
+    /// Only the JSON (one reference), for `/api/v1/system/stats`: no copy of the snapshot's
+    /// arrays and strings on every request.
+    public var json: [UInt8]? { box.withLock { $0?.json } }
 }
 
 /// What the health endpoint needs to know about the sampler.

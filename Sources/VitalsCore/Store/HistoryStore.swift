@@ -95,7 +95,8 @@ public final class HistoryStore: Sendable {
     /// Queues one sample; returns at once. Non-finite values are dropped.
     public func append(ts: Int64, values: [(String, Double)]) {
         guard !closed.load(ordering: .relaxed), ts >= 0 else { return }
-        let finite = values.filter { $0.1.isFinite }
+        // The sampler's values are finite already: no second array per tick for them.
+        let finite = values.allSatisfy { $0.1.isFinite } ? values : values.filter { $0.1.isFinite }
         guard !finite.isEmpty else { return }
         let sample = PendingSample(ts: ts, values: finite)
         let limit = options.maxPendingSamples

@@ -295,7 +295,7 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let conn = HTTPConnection(fd: fd, peer: describePeer(ss), loop: loop, server: self)
             connections[fd] = conn
-            loop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue, handler: conn)
+            loop.register(fd: fd, events: HTTPConnection.initialEvents, handler: conn)
         }
     }
 

@@ -17,10 +17,11 @@ public enum MetricsExposition {
 /// rendered after the snapshot on every tick.
 public typealias MetricsSection = @Sendable (inout ExpositionWriter) -> Void
 
-/// `/metrics` encoded at most once per tick and format, and served from those bytes until
-/// the next tick: the listener only keeps the snapshot (the tick pays nothing for a page no
-/// one scrapes); the first scrape after a tick renders it, every other scrape of that tick
-/// costs a lock and a reference, like `/api/v1/system/stats`. The daemon's own counters
+/// `/metrics` encoded at most once per tick and format (and gzipped at most once, for
+/// scrapers that accept it), and served from those bytes until the next tick: the listener
+/// only keeps the snapshot (the tick pays nothing for a page no one scrapes); the first
+/// scrape after a tick renders it, every other scrape of that tick costs a lock and a
+/// reference, like `/api/v1/system/stats`. The daemon's own counters
 /// (requests, WebSocket messages) are read at that render, so they are at most a tick old.
 public final class MetricsCache: SnapshotListener {
     private struct State {
@@ -28,6 +29,8 @@ public final class MetricsCache: SnapshotListener {
         var health: SamplerHealth?
         var prometheus: [UInt8]?
         var openMetrics: [UInt8]?
+        var prometheusGzip: [UInt8]?
+        var openMetricsGzip: [UInt8]?
     }
 
     private let state = Mutex<State?>(nil)
@@ -52,22 +55,55 @@ public final class MetricsCache: SnapshotListener {
 
     /// The exposition of the latest tick in `format`; nil before the first tick. Rendering
     /// under the lock is deliberate: concurrent first scrapes of a tick wait for one render
-    /// (tens of µs) instead of each doing it.
+    /// (tens of µs) instead of each doing it. Every other scrape reads one field under the
+    /// lock (the bytes' reference), not a copy of the whole state with its snapshot.
     public func bytes(_ format: ExpositionFormat) -> [UInt8]? {
-        let extra = sections.withLock { $0 }
-        return state.withLock { box -> [UInt8]? in
-            guard var s = box else { return nil }
-            if let done = format == .prometheus ? s.prometheus : s.openMetrics { return done }
-            var w = ExpositionWriter(format: format)
-            MetricsExposition.write(s.snapshot, into: &w)
-            if !compat.isEmpty { CompatExposition.write(s.snapshot, sets: compat, into: &w) }
-            if let health = s.health { Self.writeSampler(health, into: &w) }
-            for section in extra { section(&w) }
-            w.finish()
-            if format == .prometheus { s.prometheus = w.bytes } else { s.openMetrics = w.bytes }
-            box = s
-            return w.bytes
+        state.withLock { box -> [UInt8]? in
+            guard box != nil else { return nil }
+            return identity(&box!, format)
         }
+    }
+
+    /// The same bytes gzipped, compressed at most once per tick and format (Prometheus
+    /// always sends `Accept-Encoding: gzip`: ~15 KB become ~3 KB on the wire). Nil before
+    /// the first tick or if zlib fails; the identity bytes then do.
+    public func gzipBytes(_ format: ExpositionFormat) -> [UInt8]? {
+        state.withLock { box -> [UInt8]? in
+            guard box != nil else { return nil }
+            switch format {
+            case .prometheus: if let done = box!.prometheusGzip { return done }
+            case .openMetrics: if let done = box!.openMetricsGzip { return done }
+            }
+            guard let packed = Gzip.compress(identity(&box!, format)) else { return nil }
+            switch format {
+            case .prometheus: box!.prometheusGzip = packed
+            case .openMetrics: box!.openMetricsGzip = packed
+            }
+            return packed
+        }
+    }
+
+    private func identity(_ s: inout State, _ format: ExpositionFormat) -> [UInt8] {
+        switch format {
+        case .prometheus: if let done = s.prometheus { return done }
+        case .openMetrics: if let done = s.openMetrics { return done }
+        }
+        let rendered = render(s.snapshot, health: s.health, format: format)
+        switch format {
+        case .prometheus: s.prometheus = rendered
+        case .openMetrics: s.openMetrics = rendered
+        }
+        return rendered
+    }
+
+    private func render(_ snapshot: Snapshot, health: SamplerHealth?, format: ExpositionFormat) -> [UInt8] {
+        var w = ExpositionWriter(format: format)
+        MetricsExposition.write(snapshot, into: &w)
+        if !compat.isEmpty { CompatExposition.write(snapshot, sets: compat, into: &w) }
+        if let health { Self.writeSampler(health, into: &w) }
+        for section in sections.withLock({ $0 }) { section(&w) }
+        w.finish()
+        return w.bytes
     }
 
     static func writeSampler(_ h: SamplerHealth, into w: inout ExpositionWriter) {

@@ -85,6 +85,10 @@ public struct MetricSeries: Sendable {
     /// Every sample of this series in one snapshot, in API units. Unknown (nil) and
     /// non-finite values yield nothing: a gap, never a made-up zero.
     public func forEachSample(in s: Snapshot, _ body: (MetricSubject, Double) -> Void) {
+        Self.forEachSample(of: read, in: s, body)
+    }
+
+    static func forEachSample(of read: MetricRead, in s: Snapshot, _ body: (MetricSubject, Double) -> Void) {
         func emit(_ subject: @autoclosure () -> MetricSubject, _ v: Double?) {
             if let v, v.isFinite { body(subject(), v) }
         }

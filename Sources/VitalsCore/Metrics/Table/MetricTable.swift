@@ -175,6 +175,20 @@ public enum MetricTable {
         return (h, s)
     }
 
+    /// What one tick's history walk needs of a series, and nothing more: copying a whole
+    /// `MetricSeries` (three strings and a closure) per series per tick was most of the walk.
+    private struct HostHistoryRead {
+        let name: String
+        let read: MetricRead
+    }
+    private static let hostHistoryReads: [HostHistoryRead] = hostHistory.map { HostHistoryRead(name: $0.name, read: $0.series.read) }
+    private static let gpuHistoryReads: [@Sendable (GPUDevice) -> Double?] = gpuHistory.map { g in
+        if case .gpu(let read) = g.series.read { return read }
+        return { _ in nil }
+    }
+    /// "gpuN.suffix" for the first GPUs, built once instead of on every tick.
+    private static let gpuHistoryNames: [[String]] = (0..<16).map { i in gpuHistory.map { "gpu\(i)." + $0.suffix } }
+
     /// A series by its Prometheus family name, or by its history name (per-GPU ones without
     /// the `gpuN.` prefix); rules (health, alerts) name their series this way.
     public static func series(named name: String) -> MetricSeries? {
@@ -199,16 +213,21 @@ public enum MetricTable {
 
     /// The history values of one snapshot, in API units. Unknown values are not stored: a gap.
     public static func historyValues(of s: Snapshot) -> [(String, Double)] {
+        let reads = hostHistoryReads, gpuReads = gpuHistoryReads
         var out: [(String, Double)] = []
-        out.reserveCapacity(hostHistory.count + gpuHistory.count * s.gpu.devices.count)
-        for h in hostHistory {
-            h.series.forEachSample(in: s) { _, v in out.append((h.name, v)) }
+        out.reserveCapacity(reads.count + gpuReads.count * s.gpu.devices.count)
+        for h in reads {
+            if case .host(let read) = h.read {
+                if let v = read(s), v.isFinite { out.append((h.name, v)) }
+            } else {
+                MetricSeries.forEachSample(of: h.read, in: s) { _, v in out.append((h.name, v)) }
+            }
         }
         for d in s.gpu.devices {
-            let prefix = "gpu\(d.index)."
-            for g in gpuHistory {
-                guard case .gpu(let read) = g.series.read, let v = read(d), v.isFinite else { continue }
-                out.append((prefix + g.suffix, v))
+            let names = d.index >= 0 && d.index < gpuHistoryNames.count ? gpuHistoryNames[d.index] : nil
+            for (j, read) in gpuReads.enumerated() {
+                guard let v = read(d), v.isFinite else { continue }
+                out.append((names?[j] ?? "gpu\(d.index)." + gpuHistory[j].suffix, v))
             }
         }
         return out
