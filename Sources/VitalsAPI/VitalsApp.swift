@@ -209,7 +209,8 @@ public final class VitalsApp: Sendable {
         let services = self.services, alerts = self.alerts, engine = alerts.engine
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,
                                 healthRules: { advisor.healthRules }, connections: connections,
-                                services: { services.statuses }, forecast: { engine.nearestForecast() }))
+                                services: { services.statuses }, forecast: { engine.nearestForecast() },
+                                jobs: { [jobs] in jobs.stats }))
         routes.add(OptimizationRoutes(sampler: sampler, advisor: advisor, history: history, time: time))
         routes.add(ConstraintRoutes(sampler: sampler, advisor: advisor))
         routes.add(HistoryRoutes(sampler: sampler, history: history, time: time,

@@ -174,6 +174,12 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(try ids("limit=1"), [bID])
         let metrics = try d.get("/metrics").text
         XCTAssertTrue(metrics.contains("vitals_jobs_ended_total{state=\"completed\"} 1"), metrics)
+        let jobsHealth = try XCTUnwrap(d.get("/api/v1/system/health").json()["components"]?["jobs"])
+        XCTAssertEqual(jobsHealth["running"]?.intValue, 1)
+        XCTAssertEqual(jobsHealth["queued"]?.intValue, 0)
+        XCTAssertEqual(jobsHealth["ended_total"]?["completed"]?.intValue, 1)
+        XCTAssertEqual(jobsHealth["completed_last_hour"]?.intValue, 1)
+        XCTAssertEqual(jobsHealth["admitted_total"]?.intValue, 2)
     }
 
     func testRestartInterruptsRunningJobsAndKeepsQueuedOnes() throws {

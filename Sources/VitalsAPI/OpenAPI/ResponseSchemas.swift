@@ -45,6 +45,10 @@ enum ResponseSchemas {
                 "max_output_bytes": S.int,
             ]),
             "services": .array(service),
+            "jobs": .object([
+                "status": .oneOf(["ok"]), "running": S.int, "queued": S.int, "admitted_total": S.int, "refused_total": S.int,
+                "ended_total": .map(S.int), "completed_last_hour": S.int, "reserved_bytes": .map(S.int),
+            ]),
         ]),
         "forecast": Schema.object(["rule": S.str, "subject": S.str, "hours_left": S.num]).orNull,
         "warnings": .array(.object([

@@ -15,6 +15,8 @@ struct SystemRoutes: RouteProvider {
     let connections: @Sendable () -> ConnectionLoad
     let services: @Sendable () -> [ServiceStatus]
     let forecast: @Sendable () -> (rule: String, subject: String, hours: Double)?
+    /// The job scheduler's counts for health.
+    let jobs: @Sendable () -> JobStats?
 
     static let servicesSpec = RouteSpec.get("/api/v1/system/services", tag: "system", "The watched services (config services): up or down, latency, last error, since when")
         .responds(200, "each service's last probe", json: Schema.object(["services": .array(ResponseSchemas.service)]))
@@ -32,14 +34,14 @@ struct SystemRoutes: RouteProvider {
 
         let history = self.history, time = self.time, startedMs = self.startedMs, version = self.version, healthRules = self.healthRules
         let connections = self.connections
-        let services = self.services, forecast = self.forecast
+        let services = self.services, forecast = self.forecast, jobs = self.jobs
         routes.add(.get("/api/v1/system/health", tag: "system", "Whether the daemon is doing its job and the machine is in trouble")
             .responds(200, "status, score, components and warnings", json: ResponseSchemas.health),
                    .inline { _ in
             .json(HealthReport.encode(HealthInputs(
                 nowMs: time.wallMs(), startedMs: startedMs, sampler: sampler.health, store: history.store?.health,
                 storeOpenError: history.openError, snapshot: sampler.latest.value?.snapshot,
-                rssBytes: currentRSSBytes(), version: version, rules: healthRules(), connections: connections(), services: services(), forecast: forecast())))
+                rssBytes: currentRSSBytes(), version: version, rules: healthRules(), connections: connections(), services: services(), forecast: forecast(), jobs: jobs())))
         })
 
         routes.add(Self.servicesSpec, .inline { _ in

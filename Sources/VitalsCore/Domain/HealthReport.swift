@@ -19,12 +19,14 @@ public struct HealthInputs: Sendable {
     public var services: [ServiceStatus] = []
     /// The nearest "full within" forecast of the alert engine: what, where, hours left.
     public var forecast: (rule: String, subject: String, hours: Double)? = nil
+    /// The job scheduler's counts, where jobs are served.
+    public var jobs: JobStats? = nil
 
     public init(nowMs: Int64, startedMs: Int64, sampler: SamplerHealth, store: StoreHealth?, storeOpenError: String?,
                 snapshot: Snapshot?, rssBytes: UInt64?, version: String, rules: [HealthRule] = HealthRules.defaults,
                 connections: ConnectionLoad? = nil, services: [ServiceStatus] = [],
-                forecast: (rule: String, subject: String, hours: Double)? = nil) {
-        self.services = services; self.forecast = forecast
+                forecast: (rule: String, subject: String, hours: Double)? = nil, jobs: JobStats? = nil) {
+        self.services = services; self.forecast = forecast; self.jobs = jobs
         self.nowMs = nowMs; self.startedMs = startedMs; self.sampler = sampler; self.store = store
         self.storeOpenError = storeOpenError; self.snapshot = snapshot; self.rssBytes = rssBytes; self.version = version
         self.rules = rules
@@ -143,6 +145,22 @@ public enum HealthReport {
             w.field("open", c.open)
             w.field("output_bytes", c.outputBytes)
             w.field("max_output_bytes", c.maxOutputBytes)
+            w.endObject()
+        }
+        if let j = h.jobs {
+            w.key("jobs"); w.beginObject()
+            w.field("status", "ok")
+            w.field("running", j.running)
+            w.field("queued", j.queued)
+            w.field("admitted_total", j.admitted)
+            w.field("refused_total", j.refused)
+            w.key("ended_total"); w.beginObject()
+            for st in JobState.ended { w.field(st.rawValue, j.endedByState[st] ?? 0) }
+            w.endObject()
+            w.field("completed_last_hour", j.completedLastHour)
+            w.key("reserved_bytes"); w.beginObject()
+            for (gpu, bytes) in j.reservedBytes.sorted(by: { $0.key < $1.key }) { w.field(String(gpu), bytes) }
+            w.endObject()
             w.endObject()
         }
         w.key("gpu")
