@@ -152,7 +152,9 @@ public struct AuthPolicy: Sendable {
         if headers.count > 1 {
             return .failure(RefusalResponse(.error(400, .badRequest, "more than one Authorization header")))
         }
-        let queryToken = req.rawQuery.contains("token=") ? req.query["token"] : nil
+        // A byte search first: String.contains(String) is a generic search, and this runs
+        // on every request; parsing the query happens only when a token may be in it.
+        let queryToken = Self.mayHoldToken(req.rawQuery) ? req.query["token"] : nil
         if queryToken != nil && !queryAllowed {
             return .failure(RefusalResponse(.error(400, .badRequest,
                 "a token in the query string is accepted only on the WebSocket upgrade; send Authorization: Bearer <token>")))
@@ -163,6 +165,18 @@ public struct AuthPolicy: Sendable {
             return .success([])
         }
         return .success(queryToken.map { Array($0.utf8) })
+    }
+
+    private static let tokenKey = Array("token=".utf8)
+
+    private static func mayHoldToken(_ rawQuery: String) -> Bool {
+        let key = tokenKey
+        var u = rawQuery.utf8.makeIterator(), matched = 0
+        while let b = u.next() {
+            matched = b == key[matched] ? matched + 1 : (b == key[0] ? 1 : 0)
+            if matched == key.count { return true }
+        }
+        return false
     }
 
     /// Compares against every token without an early exit on the first differing byte,

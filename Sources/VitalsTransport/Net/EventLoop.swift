@@ -142,10 +142,13 @@ public final class EventLoop: @unchecked Sendable {
             periodic[i].next = nowMs + periodic[i].everyMs
             periodic[i].body()
         }
-        if !timers.isEmpty && timers.contains(where: { $0.at <= nowMs }) {
-            let due = timers.filter { $0.at <= nowMs }
-            timers.removeAll { $0.at <= nowMs }
-            for t in due { t.body() }
-        }
+        // One pass that splits due from waiting, in the order they were set; a timer set by
+        // a body that runs now waits for the next wake-up.
+        guard timers.contains(where: { $0.at <= nowMs }) else { return }
+        var due: [(at: Int64, body: () -> Void)] = []
+        var waiting: [(at: Int64, body: () -> Void)] = []
+        for t in timers { if t.at <= nowMs { due.append(t) } else { waiting.append(t) } }
+        timers = waiting
+        for t in due { t.body() }
     }
 }

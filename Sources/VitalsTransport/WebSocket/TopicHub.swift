@@ -89,11 +89,15 @@ public final class TopicHub: Sendable {
             let message = WebSocketTopicMessage(topic: topic, seq: s.seq[topic.index], ts: when, data: data)
             s.last[topic.index] = message
             // Added under the lock so that every loop sees one topic's messages in seq order.
+            // The clock is read once per publish, and only if some loop has no drain queued.
+            var monotonicNow: Int64?
             for entry in s.loops.values where entry.counts[topic.index] > 0 {
                 let pending = entry.pending, loop = entry.loop
                 pending.messages.append(message)
                 if pending.drainQueued { continue }
-                let wait = pending.lastDrainMs + Self.eventBatchWindowMs - Clock.monotonicMs()
+                let now = monotonicNow ?? Clock.monotonicMs()
+                monotonicNow = now
+                let wait = pending.lastDrainMs + Self.eventBatchWindowMs - now
                 if topic.isLatestValueWins || wait <= 0 {
                     pending.drainQueued = true
                     loop.execute { [self] in self.drain(loop) }
