@@ -204,7 +204,8 @@ public final class VitalsApp: Sendable {
         // Weak: the routes live inside the server this app owns.
         let connections: @Sendable () -> ConnectionLoad = { [weak self] in
             ConnectionLoad(open: self?.server?.connectionCount ?? 0,
-                           outputBytes: budget.usedBytes, maxOutputBytes: budget.limitBytes)
+                           outputBytes: budget.usedBytes, maxOutputBytes: budget.limitBytes,
+                           bufferBytes: self?.server?.connectionBufferBytes ?? 0)
         }
         let services = self.services, alerts = self.alerts, engine = alerts.engine
         routes.add(SystemRoutes(sampler: sampler, history: history, time: time, startedMs: startedMs, version: Self.version,

@@ -55,6 +55,56 @@ final class OutputBoundTests: XCTestCase {
         XCTAssertEqual(after["components"]?["connections"]?["output_bytes"]?.intValue, 0)
     }
 
+    /// Connections hold no output buffer while idle: answers and frames leave from their
+    /// own bytes, and what a client's backlog needed is given back in the next sweep once
+    /// it drains. Kept, 1,000 idle WebSocket clients held 4 MB from their handshakes, and
+    /// each one that fell behind once held 4-8 KB more for good: the soak's slow climb.
+    func testConnectionBuffersAreGivenBackOnceDrained() throws {
+        try XCTSkipIf(SanitizerRun.thread, SanitizerRun.timingReason)
+        let d = try TestDaemon()
+        let server = try XCTUnwrap(d.app.server)
+        var idle: [TestWebSocketClient] = []
+        for _ in 0..<8 {
+            let c = try TestWebSocketClient(port: d.port)
+            XCTAssertEqual(try c.handshake(path: "/ws?topics=alerts").status, 101)
+            XCTAssertEqual(try c.readMessage()["type"]?.stringValue, "subscribed")
+            idle.append(c)
+        }
+        // The figure is taken at each sweep (twice a second), hence the wait.
+        XCTAssertEqual(waitFor(0) { server.connectionBufferBytes }, 0, "eight idle WebSocket clients hold no buffers")
+
+        // A client with a 4 KB window falls behind on 128 KB events; the others read them.
+        let stalled = try TestWebSocketClient(port: d.port, timeoutMs: 10_000, receiveBuffer: 4096)
+        XCTAssertEqual(try stalled.handshake(path: "/ws?topics=alerts").status, 101)
+        var published = 0, peak = 0
+        let deadline = Date().addingTimeInterval(5)
+        while peak < 64 * 1024 && published < 40 && Date() < deadline {
+            let pad = [UInt8](repeating: UInt8(ascii: "x"), count: 128 * 1024)
+            d.app.hub.publish(d.app.topics.alerts, data: Array(#"{"i":\#(published),"pad":""#.utf8) + pad + Array(#""}"#.utf8))
+            published += 1
+            for c in idle { XCTAssertEqual(try c.readMessage()["data"]?["i"]?.intValue, published - 1) }
+            usleep(100_000)
+            peak = max(peak, server.connectionBufferBytes)
+        }
+        XCTAssertGreaterThanOrEqual(peak, 64 * 1024, "the stalled client's backlog was buffered (\(published) events)")
+
+        // It reads everything: its buffer goes back.
+        XCTAssertEqual(try stalled.readMessage()["type"]?.stringValue, "subscribed")
+        for i in 0..<published { XCTAssertEqual(try stalled.readMessage()["data"]?["i"]?.intValue, i) }
+        XCTAssertEqual(waitFor(0) { server.connectionBufferBytes }, 0, "a drained backlog holds nothing")
+        let health = try d.get("/api/v1/system/health").json()
+        XCTAssertNotNil(health["components"]?["connections"]?["buffer_bytes"]?.intValue, "\(health)")
+        XCTAssertGreaterThan(health["components"]?["database"]?["memory_bytes"]?.intValue ?? 0, 0, "\(health)")
+    }
+
+    /// `read()` once it equals `expected`, or its last value after 3 s.
+    private func waitFor(_ expected: Int, _ read: () -> Int) -> Int {
+        let end = Date().addingTimeInterval(3)
+        var v = read()
+        while v != expected && Date() < end { usleep(50_000); v = read() }
+        return v
+    }
+
     /// The value once it stops changing for 300 ms (at most 5 s).
     private func settle(_ read: () -> Int) -> Int {
         var last = read(), stableSince = Date()

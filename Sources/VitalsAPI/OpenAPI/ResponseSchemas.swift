@@ -30,7 +30,7 @@ enum ResponseSchemas {
             "database": .object([
                 "status": .oneOf(["ok", "failing"]), "writable": .boolean, "path": S.strOrNull,
                 "last_error": S.strOrNull, "last_flush_ts": S.intOrNull, "pending_samples": S.intOrNull,
-                "last_failure": S.strOrNull, "last_failure_ts": S.intOrNull,
+                "last_failure": S.strOrNull, "last_failure_ts": S.intOrNull, "memory_bytes": S.intOrNull,
             ]),
             "gpu": .anyOf([
                 .object(["status": .oneOf(["unknown"]), "available": .constant(false)]),
@@ -42,7 +42,7 @@ enum ResponseSchemas {
             // Written by the daemon's health route (absent where no server runs).
             "connections": .object([
                 "status": .oneOf(["ok", "pressure", "exhausted"]), "open": S.int, "output_bytes": S.int,
-                "max_output_bytes": S.int,
+                "max_output_bytes": S.int, "buffer_bytes": S.int,
             ]),
             "services": .array(service),
             "jobs": .object([

@@ -39,9 +39,12 @@ public struct ConnectionLoad: Sendable, Equatable {
     public var open: Int
     public var outputBytes: Int
     public var maxOutputBytes: Int
+    /// Memory the connections' buffers hold (capacity, not content), as of the last sweep.
+    public var bufferBytes: Int
 
-    public init(open: Int, outputBytes: Int, maxOutputBytes: Int) {
+    public init(open: Int, outputBytes: Int, maxOutputBytes: Int, bufferBytes: Int = 0) {
         self.open = open; self.outputBytes = outputBytes; self.maxOutputBytes = maxOutputBytes
+        self.bufferBytes = bufferBytes
     }
 
     /// "ok", "pressure" from 80 % of the bound (clients are not reading their answers), and
@@ -136,6 +139,7 @@ public enum HealthReport {
         w.field("last_error", h.storeOpenError ?? h.store?.lastError)
         w.field("last_flush_ts", h.store?.lastFlushTs)
         w.field("pending_samples", h.store?.pendingSamples)
+        w.field("memory_bytes", h.store?.memoryBytes)
         w.field("last_failure", h.store?.lastFailure?.message)
         w.field("last_failure_ts", h.store?.lastFailure?.ts)
         w.endObject()
@@ -145,6 +149,7 @@ public enum HealthReport {
             w.field("open", c.open)
             w.field("output_bytes", c.outputBytes)
             w.field("max_output_bytes", c.maxOutputBytes)
+            w.field("buffer_bytes", c.bufferBytes)
             w.endObject()
         }
         if let j = h.jobs {

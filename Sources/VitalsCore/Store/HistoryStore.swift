@@ -268,7 +268,8 @@ public final class HistoryStore: Sendable {
         let s = status.withLock { $0 }
         let count = pending.withLock { $0.samples.count }
         return StoreHealth(writable: s.writable, lastError: s.lastError, lastFlushTs: s.lastFlushTs,
-                           pendingSamples: count, path: path, lastFailure: failures.withLock { $0 })
+                           pendingSamples: count, path: path, lastFailure: failures.withLock { $0 },
+                           memoryBytes: SQLiteConnection.memoryUsed)
     }
 
     /// Samples dropped because the pending bound was exceeded while writes failed.

@@ -81,6 +81,9 @@ public struct StoreHealth: Sendable, Equatable {
     /// The last query or save that failed on storage (a damaged file answers reads with
     /// errors while batches may still go in).
     public var lastFailure: StoreFailure? = nil
+    /// SQLite's heap over every connection of the process (page caches, schema,
+    /// statements), which its soft heap limit keeps near `SQLiteConnection.memoryBound`.
+    public var memoryBytes: Int = 0
 }
 
 /// One failed query or save, and when (clock ms).

@@ -21,6 +21,9 @@ final class SQLiteConnection {
     /// kernel's page cache. Applied once, before the first connection opens.
     static let memoryBound: Void = { _ = sqlite3_soft_heap_limit64(3 << 19) }()
 
+    /// SQLite's heap now, over every connection of the process.
+    static var memoryUsed: Int { Int(sqlite3_memory_used()) }
+
     private(set) var handle: OpaquePointer?
     let path: String
     /// Prepared once, reused for every call with the same SQL text.

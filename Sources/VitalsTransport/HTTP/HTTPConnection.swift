@@ -553,6 +553,9 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
 
     // MARK: timeouts
 
+    /// Bytes held by this connection's input and output buffers (their capacity).
+    var bufferBytes: Int { input.capacity + output.capacity }
+
     /// Called about twice a second: slow requests get 408, idle keep-alive sockets are closed.
     func sweep(nowMs: Int64) {
         if let deadline = lingerDeadlineMs {
@@ -563,12 +566,13 @@ final class HTTPConnection: EventLoopHandler, UpgradedTransport {
             close(flush: false) // owed bytes the peer has not taken for a whole keep-alive period
             return
         }
-        // A drained output buffer grown past a head and a small body is given back here,
-        // at most every sweep (not after each flush, where the next answer would grow it
-        // again): with anything up to 256 KB kept, each of the soak's 1,000 WebSocket
-        // clients that fell behind once held its backlog's buffer for good, and the heap
-        // crept up by a MiB every 5 minutes.
-        output.shrinkIfIdle(above: 8 * 1024)
+        // A drained output buffer is given back here, at most every sweep (not after each
+        // flush, where the next answer would grow it again). Answers and WebSocket frames
+        // are written straight from their own bytes, so the buffer exists only after a
+        // client fell behind. Kept, each of the soak's 1,000 WebSocket clients that fell
+        // behind once held 4-8 KB (256 KB before that) for good, and the heap crept up for
+        // most of an hour as more of them did.
+        output.shrinkIfIdle(above: 0, keep: 0)
         if let upgraded { upgraded.tick(nowMs: nowMs); return }
         if awaitingWorker { return }
         if !output.isEmpty && !overOutputShare {

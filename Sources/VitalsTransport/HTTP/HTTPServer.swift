@@ -72,6 +72,11 @@ public final class HTTPServer: Sendable {
     public var port: Int { state.withLock { $0.port } }
     public var loops: [EventLoop] { state.withLock { $0.loops.map(\.loop) } }
     public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+    /// Memory held by the connections' input and output buffers, summed at each loop's
+    /// last sweep (twice a second): what idle connections cost, and what a backlog left.
+    public var connectionBufferBytes: Int {
+        state.withLock { s in s.loops.reduce(0) { $0 + $1.bufferBytes.load(ordering: .relaxed) } }
+    }
 
     /// Binds and starts the loop threads; returns the bound port (useful with port 0).
     @discardableResult
@@ -211,6 +216,8 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
     unowned let server: HTTPServer
     private var connections: [Int32: HTTPConnection] = [:]
     private var acceptPaused = false
+    /// What this loop's connections hold in buffers, as of the last sweep.
+    let bufferBytes = Atomic<Int>(0)
     private var cachedDateSecond: Int = -1
     private var cachedDate = ""
     /// Read buffer shared by this loop's upgraded connections (see HTTPConnection.readUpgraded).
@@ -241,7 +248,12 @@ final class HTTPServerLoop: EventLoopHandler, @unchecked Sendable {
                 acceptPaused = false
                 loop.modify(fd: listenFd, events: EPOLLIN.rawValue)
             }
-            for c in Array(connections.values) { c.sweep(nowMs: now) }
+            var held = 0
+            for c in Array(connections.values) {
+                c.sweep(nowMs: now)
+                held += c.bufferBytes
+            }
+            bufferBytes.store(held, ordering: .relaxed)
             // Free heap goes back to the system after a burst of unread output, and once a
             // minute in any case: glibc returns only the top of a heap by itself, so pages
             // freed inside it (answers sent, caches replaced) stayed resident.
