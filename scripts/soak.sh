@@ -122,17 +122,23 @@ PIDS+=("$!"); JOB_PID=$!
 # ---- samples -----------------------------------------------------------------------------
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$VPID/status"; }
 fds() { ls "/proc/$VPID/fd" | wc -l; }
+# health_kib FIELD: one byte figure of the daemon's health answer, in KiB ("-" if absent):
+# where the memory is (SQLite's heap, connection buffers), printed beside RSS.
+health_kib() {
+    curl -fsS "http://127.0.0.1:$PORT/api/v1/system/health" 2>/dev/null \
+        | grep -o "\"$1\":[0-9]*" | head -1 | awk -F: '{ printf "%d", $2 / 1024 }' | grep . || echo -
+}
 START=$(date +%s)
 # The reference: the 5-minute mark, or 1/12 of a shorter run.
 REF_AT=$(( SOAK_SECONDS / 12 < 300 ? SOAK_SECONDS / 12 : 300 ))
-T=(); RSS=(); FDS=()
+T=(); RSS=(); FDS=(); SQL=(); BUF=()
 for ((at = 0; at <= SOAK_SECONDS; at += SAMPLE_SECONDS)); do
     wait_for=$(( START + at - $(date +%s) ))
     # In the background and waited for, so an interrupt ends the soak at once.
     [ "$wait_for" -gt 0 ] && { sleep "$wait_for" & wait $!; }
     kill -0 "$VPID" 2>/dev/null || { log "vitals died after $(( $(date +%s) - START )) s:"; tail -20 "$WORK/vitals.log" >&2; exit 1; }
-    T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)")
-    log "t=${at}s rss=${RSS[-1]} KiB fds=${FDS[-1]}"
+    T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)"); SQL+=("$(health_kib memory_bytes)"); BUF+=("$(health_kib buffer_bytes)")
+    log "t=${at}s rss=${RSS[-1]} KiB fds=${FDS[-1]} sqlite=${SQL[-1]} KiB buffers=${BUF[-1]} KiB"
 done
 
 # ---- report ------------------------------------------------------------------------------
@@ -147,10 +153,11 @@ ref=-1
 for i in "${!T[@]}"; do [ "$ref" -lt 0 ] && [ "${T[$i]}" -ge "$REF_AT" ] && ref=$i; done
 last=$(( ${#T[@]} - 1 ))
 
-printf '\n%8s %10s %6s\n' t_s rss_mib fds
+printf '\n%8s %10s %6s %11s %12s\n' t_s rss_mib fds sqlite_kib buffers_kib
 for i in "${!T[@]}"; do
     mark=""; [ "$i" -eq "$ref" ] && mark="  <- reference"
-    printf '%8s %10s %6s%s\n' "${T[$i]}" "$(awk -v k="${RSS[$i]}" 'BEGIN { printf "%.1f", k / 1024 }')" "${FDS[$i]}" "$mark"
+    printf '%8s %10s %6s %11s %12s%s\n' "${T[$i]}" "$(awk -v k="${RSS[$i]}" 'BEGIN { printf "%.1f", k / 1024 }')" "${FDS[$i]}" \
+        "${SQL[$i]}" "${BUF[$i]}" "$mark"
 done
 
 echo
