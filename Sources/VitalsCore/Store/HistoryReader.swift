@@ -1,6 +1,6 @@
 import VitalsSupport
-/// The read side: answers a `HistoryQuery` on a read-only connection. Bucketing happens in
-/// SQL (GROUP BY ts / width); Swift only lays the rows onto the bucket grid.
+/// The read side: answers a `HistoryQuery` on a read-only connection. SQL reads each tier's
+/// rows in time order; Swift sums them into the buckets of the grid as they stream past.
 enum HistoryReader {
     static func query(_ q: HistoryQuery, tiers: [HistoryTier], now: Int64,
                       on db: SQLiteConnection) throws(StoreError) -> HistoryResult {
@@ -64,29 +64,48 @@ enum HistoryReader {
             let columns = k == 0 ? "ts, value AS a, value AS lo, value AS hi, 1 AS n" : "ts, avg AS a, min AS lo, max AS hi, count AS n"
             arms.append("SELECT \(columns) FROM \(table) WHERE metric = ?1 AND ts >= ?\(3 + 2 * n) AND ts < ?\(4 + 2 * n)")
         }
-        let sql = """
-            SELECT ts / ?2 AS b, SUM(a * n) / SUM(n), MIN(lo), MAX(hi) FROM (
-            \(arms.joined(separator: "\nUNION ALL\n"))
-            ) GROUP BY b ORDER BY b
-            """
+        // Rows come out of each arm in ts order (the key is (metric, ts)) and the arms in
+        // time order, so buckets are summed here as the rows stream past. A GROUP BY in SQL
+        // put every row through a sorter first: ~300 KB of SQLite heap per query in flight
+        // (an hour of raw samples) and the soak's largest swing in SQLite's memory.
+        let sql = arms.joined(separator: "\nUNION ALL\n")
         let s = try db.statement(sql)
         defer { s.reset() }
         s.bind(1, metric)
-        s.bind(2, grid.width)
         for (n, seg) in bounds.enumerated() {
             s.bind(Int32(3 + 2 * n), seg.lo)
             s.bind(Int32(4 + 2 * n), seg.hi)
         }
-        var result = empty
+        var sums = [BucketSum](repeating: BucketSum(), count: empty.count)
         while try s.step() {
-            let t = s.int64(0) * grid.width
+            let t = s.int64(0) / grid.width * grid.width
             let i = Int((t - grid.first) / grid.width)
-            guard i >= 0, i < result.count else { continue }
-            result[i].avg = s.optionalDouble(1)
-            result[i].min = s.optionalDouble(2)
-            result[i].max = s.optionalDouble(3)
+            guard i >= 0, i < sums.count, !s.isNull(1) else { continue }
+            sums[i].add(avg: s.double(1), min: s.double(2), max: s.double(3), count: s.int64(4))
+        }
+        var result = empty
+        for i in result.indices where sums[i].count > 0 {
+            result[i].avg = sums[i].weighted / Double(sums[i].count)
+            result[i].min = sums[i].min
+            result[i].max = sums[i].max
         }
         return result
+    }
+
+    /// One bucket's running figures: the count-weighted sum of averages, as SQL's
+    /// SUM(avg * count) / SUM(count) was.
+    private struct BucketSum {
+        var weighted = 0.0
+        var count: Int64 = 0
+        var min = Double.infinity
+        var max = -Double.infinity
+
+        mutating func add(avg: Double, min lo: Double, max hi: Double, count n: Int64) {
+            weighted += avg * Double(n)
+            count += n
+            min = Swift.min(min, lo)
+            max = Swift.max(max, hi)
+        }
     }
 
     private static func newestBucket(tier: HistoryTier, metric: Int64, _ db: SQLiteConnection) throws(StoreError) -> Int64? {
