@@ -60,14 +60,6 @@ export function create(panel, app) {
     return el("article", { class: "card" }, el("h3", { text: title }), el("div", { class: "value", text: value }), el("div", { class: "sub", text: sub }));
   }
 
-  const shown = {};
-  function changed(part, data) {
-    const key = JSON.stringify(data);
-    if (shown[part] === key) return false;
-    shown[part] = key;
-    return true;
-  }
-
   async function refresh(clearStatus = true) {
     try {
       const [opt, presets, recs, analysis] = await Promise.all([
@@ -81,17 +73,13 @@ export function create(panel, app) {
         card("Peak VRAM", bytes(opt.estimate.peak_bytes), `saves ${bytes(opt.savings_bytes)} against fp16 resident`),
         card("Score", `${analysis.score} / 100`, `headroom ${analysis.parts.headroom}, efficiency ${analysis.parts.efficiency}, stability ${analysis.parts.stability}`),
       );
-      // Rows are rebuilt only when their data changed: a rebuild every 15 s would take
-      // the focus (and a half-done click) from an Apply button for nothing.
-      if (changed("presets", presets.presets)) presetList.replaceChildren(...presets.presets.map((p) => presetRow(p)));
+      presetList.replaceChildren(...presets.presets.map((p) => presetRow(p)));
       if (clearStatus) { setText(status, ""); delete status.dataset.result; }
-      if (changed("recommendations", recs)) {
-        recList.replaceChildren(...(recs.recommendations.length
-          ? recs.recommendations.map((r) => el("li", { "data-priority": r.priority },
-              el("strong", { text: `${r.priority}: ${r.title}` }), ` ${r.detail}`,
-              r.estimated_savings_bytes > 0 ? ` (saves about ${bytes(r.estimated_savings_bytes)})` : ""))
-          : [el("li", { text: recs.message })]));
-      }
+      recList.replaceChildren(...(recs.recommendations.length
+        ? recs.recommendations.map((r) => el("li", { "data-priority": r.priority },
+            el("strong", { text: `${r.priority}: ${r.title}` }), ` ${r.detail}`,
+            r.estimated_savings_bytes > 0 ? ` (saves about ${bytes(r.estimated_savings_bytes)})` : ""))
+        : [el("li", { text: recs.message })]));
     } catch (e) {
       setText(status, `Advisor unavailable: ${e.message}`);
     }
