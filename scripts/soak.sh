@@ -122,11 +122,10 @@ PIDS+=("$!"); JOB_PID=$!
 # ---- samples -----------------------------------------------------------------------------
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$VPID/status"; }
 fds() { ls "/proc/$VPID/fd" | wc -l; }
-# health_kib FIELD: one byte figure of the daemon's health answer, in KiB ("-" if absent):
-# where the memory is (SQLite's heap, connection buffers), printed beside RSS.
+# health_kib JSON FIELD: one byte figure of a health answer, in KiB ("-" if absent): where
+# the memory is (SQLite's heap, connection buffers), printed beside RSS.
 health_kib() {
-    curl -fsS "http://127.0.0.1:$PORT/api/v1/system/health" 2>/dev/null \
-        | grep -o "\"$1\":[0-9]*" | head -1 | awk -F: '{ printf "%d", $2 / 1024 }' | grep . || echo -
+    grep -o "\"$2\":[0-9]*" <<<"$1" | head -1 | awk -F: '{ printf "%d", $2 / 1024 }' | grep . || echo -
 }
 START=$(date +%s)
 # The reference: the 5-minute mark, or 1/12 of a shorter run.
@@ -137,7 +136,8 @@ for ((at = 0; at <= SOAK_SECONDS; at += SAMPLE_SECONDS)); do
     # In the background and waited for, so an interrupt ends the soak at once.
     [ "$wait_for" -gt 0 ] && { sleep "$wait_for" & wait $!; }
     kill -0 "$VPID" 2>/dev/null || { log "vitals died after $(( $(date +%s) - START )) s:"; tail -20 "$WORK/vitals.log" >&2; exit 1; }
-    T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)"); SQL+=("$(health_kib memory_bytes)"); BUF+=("$(health_kib buffer_bytes)")
+    health=$(curl -fsS "http://127.0.0.1:$PORT/api/v1/system/health" 2>/dev/null || true)
+    T+=("$at"); RSS+=("$(rss_kib)"); FDS+=("$(fds)"); SQL+=("$(health_kib "$health" memory_bytes)"); BUF+=("$(health_kib "$health" buffer_bytes)")
     log "t=${at}s rss=${RSS[-1]} KiB fds=${FDS[-1]} sqlite=${SQL[-1]} KiB buffers=${BUF[-1]} KiB"
 done
 
